@@ -1,0 +1,182 @@
+package localcluster
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/wait"
+)
+
+// Container runtimes a node can report.
+const (
+	RuntimeContainerd = "containerd://2.1.4"
+	RuntimeDocker     = "docker://20.10.24" // dockershim, removed in Kubernetes 1.24
+)
+
+// NodeSpec describes nodes to add to a pool.
+type NodeSpec struct {
+	// Pool names the node pool; nodes are named <pool>-<n>.
+	Pool  string
+	Count int
+	// KubeletVersion the nodes report, such as "v1.36.3"; the control
+	// plane's version when empty.
+	KubeletVersion string
+	// Runtime is the container runtime the nodes report
+	// (RuntimeContainerd when empty).
+	Runtime string
+	// Labels are added to the well-known ones; Taints are set as given.
+	Labels map[string]string
+	Taints []corev1.Taint
+	// CPU and Memory are the allocatable resources (8 CPUs, 32Gi if zero).
+	CPU, Memory resource.Quantity
+}
+
+// AddNodes registers spec.Count nodes in spec.Pool and waits until they are
+// Ready. It returns the new nodes' names.
+func (c *Cluster) AddNodes(ctx context.Context, spec NodeSpec) ([]string, error) {
+	if spec.Pool == "" || spec.Count < 1 {
+		return nil, fmt.Errorf("add nodes: want a pool name and a count of at least 1, got %q and %d", spec.Pool, spec.Count)
+	}
+	if spec.KubeletVersion == "" {
+		spec.KubeletVersion = c.Version()
+	}
+	if spec.Runtime == "" {
+		spec.Runtime = RuntimeContainerd
+	}
+	if spec.CPU.IsZero() {
+		spec.CPU = resource.MustParse("8")
+	}
+	if spec.Memory.IsZero() {
+		spec.Memory = resource.MustParse("32Gi")
+	}
+	client := c.Client()
+	existing, err := client.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: labels.Set{PoolLabel: spec.Pool}.String()})
+	if err != nil {
+		return nil, fmt.Errorf("list nodes of pool %s: %w", spec.Pool, err)
+	}
+	next := 0
+	for _, n := range existing.Items {
+		if i, err := strconv.Atoi(strings.TrimPrefix(n.Name, spec.Pool+"-")); err == nil && i >= next {
+			next = i + 1
+		}
+	}
+	var names []string
+	for i := range spec.Count {
+		name := fmt.Sprintf("%s-%d", spec.Pool, next+i)
+		node := newNode(name, spec)
+		if _, err := client.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil {
+			return names, fmt.Errorf("create node %s: %w", name, err)
+		}
+		names = append(names, name)
+	}
+	c.log.Info("added nodes", "pool", spec.Pool, "nodes", names, "kubelet", spec.KubeletVersion, "runtime", spec.Runtime)
+	return names, c.WaitNodesReady(ctx, names...)
+}
+
+func newNode(name string, spec NodeSpec) *corev1.Node {
+	nodeLabels := map[string]string{
+		"kubernetes.io/hostname":           name,
+		"kubernetes.io/os":                 "linux",
+		"kubernetes.io/arch":               "amd64",
+		"node.kubernetes.io/instance-type": "kwok",
+		"type":                             "kwok",
+		ManagedLabel:                       "true",
+		PoolLabel:                          spec.Pool,
+	}
+	maps.Copy(nodeLabels, spec.Labels)
+	resources := corev1.ResourceList{
+		corev1.ResourceCPU:    spec.CPU,
+		corev1.ResourceMemory: spec.Memory,
+		corev1.ResourcePods:   resource.MustParse("110"),
+	}
+	return &corev1.Node{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:        name,
+			Labels:      nodeLabels,
+			Annotations: map[string]string{"node.alpha.kubernetes.io/ttl": "0", "kwok.x-k8s.io/node": "fake"},
+		},
+		Spec: corev1.NodeSpec{Taints: spec.Taints},
+		Status: corev1.NodeStatus{
+			Capacity:    resources,
+			Allocatable: resources,
+			NodeInfo: corev1.NodeSystemInfo{
+				KubeletVersion:          spec.KubeletVersion,
+				ContainerRuntimeVersion: spec.Runtime,
+				OperatingSystem:         "linux",
+				Architecture:            "amd64",
+				OSImage:                 "kubehop local node",
+				KernelVersion:           "6.1.0-kwok",
+			},
+		},
+	}
+}
+
+// SetKubeletVersion makes a node report another kubelet version, as an
+// in-place node upgrade would.
+func (c *Cluster) SetKubeletVersion(ctx context.Context, node, version string) error {
+	client := c.Client()
+	n, err := client.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{})
+	if err != nil {
+		return fmt.Errorf("get node %s: %w", node, err)
+	}
+	n.Status.NodeInfo.KubeletVersion = version
+	if _, err := client.CoreV1().Nodes().UpdateStatus(ctx, n, metav1.UpdateOptions{}); err != nil {
+		return fmt.Errorf("set kubelet version of node %s: %w", node, err)
+	}
+	return nil
+}
+
+// RemoveNodes deletes nodes; the pod garbage collector then removes the
+// pods bound to them, as when a cloud deletes a VM.
+func (c *Cluster) RemoveNodes(ctx context.Context, names ...string) error {
+	client := c.Client()
+	for _, name := range names {
+		err := client.CoreV1().Nodes().Delete(ctx, name, metav1.DeleteOptions{})
+		if err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("delete node %s: %w", name, err)
+		}
+	}
+	c.log.Info("removed nodes", "nodes", names)
+	return nil
+}
+
+// WaitNodesReady waits until every named node reports Ready.
+func (c *Cluster) WaitNodesReady(ctx context.Context, names ...string) error {
+	client := c.Client()
+	pending := slices.Clone(names)
+	err := wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
+		var still []string
+		for _, name := range pending {
+			n, err := client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+			if err != nil || !NodeReady(n) {
+				still = append(still, name)
+			}
+		}
+		pending = still
+		return len(pending) == 0, nil
+	})
+	if err != nil {
+		return fmt.Errorf("wait for nodes %s to become Ready (is kwok running? see %s): %w", strings.Join(pending, ", "), c.logPath("kwok"), err)
+	}
+	return nil
+}
+
+// NodeReady reports whether a node's Ready condition is True.
+func NodeReady(n *corev1.Node) bool {
+	for _, cond := range n.Status.Conditions {
+		if cond.Type == corev1.NodeReady {
+			return cond.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
