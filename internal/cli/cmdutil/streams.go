@@ -1,0 +1,57 @@
+package cmdutil
+
+import (
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+)
+
+// IOStreams are where a command reads and writes: results to Out, progress
+// for people and logs to ErrOut.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+}
+
+// StdStreams returns the process's own streams.
+func StdStreams() IOStreams { return IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr} }
+
+// IsTerminal reports whether w is a terminal, so that a command may draw
+// live progress instead of plain lines.
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// GlobalOptions are the flags every command has.
+type GlobalOptions struct {
+	Verbosity int
+	LogFormat string
+}
+
+// AddFlags registers the global flags on fs.
+func (o *GlobalOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.CountVarP(&o.Verbosity, "verbose", "v", "log more to stderr (-v for info, -vv for debug)")
+	fs.StringVar(&o.LogFormat, "log-format", "text", "log format on stderr: text or json")
+}
+
+// Logger returns the structured logger the global flags ask for. Logs go to
+// w; without -v only warnings and errors are logged.
+func (o *GlobalOptions) Logger(w io.Writer) *slog.Logger {
+	level := slog.LevelWarn
+	switch {
+	case o.Verbosity >= 2:
+		level = slog.LevelDebug
+	case o.Verbosity == 1:
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if o.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

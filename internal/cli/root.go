@@ -1,0 +1,100 @@
+// Package cli is kubehop's command line: the root command, its global flags
+// and the mapping of errors to exit codes. Each verb lives in a package of
+// its own under internal/cli.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubehop/kubehop/internal/cli/cmdutil"
+	"github.com/kubehop/kubehop/internal/cli/demo"
+	"github.com/kubehop/kubehop/internal/cli/version"
+	"github.com/kubehop/kubehop/internal/exitcode"
+)
+
+const rootLong = `kubehop plans, runs and verifies Kubernetes cluster upgrades, and the
+upgrades of the stateful platforms running on them, so that nobody has to
+follow a long manual runbook at 2 a.m.
+
+The workflow, one command per step:
+
+  1. check   read the cluster (or a saved snapshot) and report what will break
+             on the way to the target version: removed APIs, drain blockers,
+             version skew, container runtime, add-ons, certificates.
+  2. plan    build a reviewable, hop-by-hop plan (one minor version at a
+             time) that respects node-pool ordering and disruption budgets.
+  3. apply   execute the plan with a durable journal; after a crash or Ctrl-C,
+             resume continues exactly where it stopped.
+  4. verify  prove the cluster is healthy afterwards, against the snapshot
+             taken before the upgrade.
+
+This build ships the foundation of that workflow: 'kubehop demo' starts a real
+local cluster (etcd, kube-apiserver, kube-controller-manager, kube-scheduler
+and kwok nodes) with the platform from the runbooks on it. check, plan, apply
+and verify follow in the next releases.
+
+Exit codes (see docs/exit-codes.md):
+  0 success, 1 failure, 2 bad input (nothing changed), 3 warnings found,
+  4 blockers found, 5 verification failed, 130 interrupted.`
+
+// NewRootCommand builds the kubehop command tree.
+func NewRootCommand(streams cmdutil.IOStreams) *cobra.Command {
+	global := &cmdutil.GlobalOptions{}
+	root := &cobra.Command{
+		Use:           "kubehop",
+		Short:         "Plan, run and verify Kubernetes cluster upgrades",
+		Long:          rootLong,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Example: `  # Start the local demo cluster with the seeded platform and keep it running
+  kubehop demo --keep
+
+  # Print the version as JSON
+  kubehop version -o json`,
+	}
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.ErrOut)
+	global.AddFlags(root.PersistentFlags())
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return exitcode.Invalid(err) })
+	root.AddCommand(
+		demo.NewCommand(streams, global),
+		version.NewCommand(streams),
+	)
+	return root
+}
+
+// Main runs kubehop with the process's arguments and returns its exit code.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, cmdutil.StdStreams(), os.Args[1:])
+}
+
+// Run executes one command line and returns its exit code, printing any
+// error to streams.ErrOut.
+func Run(ctx context.Context, streams cmdutil.IOStreams, args []string) int {
+	root := NewRootCommand(streams)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return exitcode.OK
+	}
+	code := exitcode.From(err)
+	switch {
+	case code == exitcode.Interrupted:
+		fmt.Fprintln(streams.ErrOut, "kubehop: interrupted")
+	default:
+		fmt.Fprintf(streams.ErrOut, "Error: %v\n", err)
+		if code == exitcode.BadInput && cmd != nil {
+			fmt.Fprintf(streams.ErrOut, "Run '%s --help' for usage.\n", cmd.CommandPath())
+		}
+	}
+	return code
+}
