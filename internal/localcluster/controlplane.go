@@ -116,6 +116,9 @@ func (c *Cluster) apiserverArgs() []string {
 		"--authorization-mode=Node,RBAC",
 		"--allow-privileged=true",
 		"--profiling=false",
+		// 1.37 refuses a loopback advertise address for the kubernetes
+		// Service endpoints, which no client of this cluster needs.
+		"--endpoint-reconciler-type=none",
 	}
 }
 

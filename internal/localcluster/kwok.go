@@ -65,6 +65,7 @@ func (c *Cluster) startKwok() error {
 	p, err := startProcess("kwok", c.bins.Kwok, []string{
 		"--kubeconfig=" + c.kubeconfig,
 		"--config=" + cfgPath,
+		"-v=WARN",
 	}, []string{"HOME=" + home}, c.logPath("kwok"))
 	if err != nil {
 		return err

@@ -3,10 +3,12 @@ package manifest
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
@@ -25,16 +27,25 @@ func Decode(source string, data []byte) ([]*unstructured.Unstructured, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: read document %d: %w", source, doc, err)
 		}
-		var content map[string]any
-		if err := yaml.Unmarshal(raw, &content); err != nil {
+		data, err := yaml.YAMLToJSON(raw)
+		if err != nil {
 			return nil, fmt.Errorf("%s: document %d: %w", source, doc, err)
 		}
-		if len(content) == 0 {
+		if trimmed := bytes.TrimSpace(data); bytes.Equal(trimmed, []byte("null")) || bytes.Equal(trimmed, []byte("{}")) {
 			continue
 		}
-		obj := &unstructured.Unstructured{Object: content}
-		if obj.GetAPIVersion() == "" || obj.GetKind() == "" {
+		var typeMeta metav1.TypeMeta
+		if err := json.Unmarshal(data, &typeMeta); err != nil {
+			return nil, fmt.Errorf("%s: document %d: want an object: %w", source, doc, err)
+		}
+		if typeMeta.APIVersion == "" || typeMeta.Kind == "" {
 			return nil, fmt.Errorf("%s: document %d: apiVersion and kind are required", source, doc)
+		}
+		// The unstructured JSON scheme keeps integers as int64, as the
+		// API machinery expects.
+		obj := &unstructured.Unstructured{}
+		if err := obj.UnmarshalJSON(data); err != nil {
+			return nil, fmt.Errorf("%s: document %d: %w", source, doc, err)
 		}
 		objs = append(objs, obj)
 	}
