@@ -31,12 +31,14 @@ func IsTerminal(w io.Writer) bool {
 type GlobalOptions struct {
 	Verbosity int
 	LogFormat string
+	Cluster   ClusterOptions
 }
 
 // AddFlags registers the global flags on fs.
 func (o *GlobalOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.CountVarP(&o.Verbosity, "verbose", "v", "log more to stderr (-v for info, -vv for debug)")
 	fs.StringVar(&o.LogFormat, "log-format", "text", "log format on stderr: text or json")
+	o.Cluster.AddFlags(fs)
 }
 
 // Logger returns the structured logger the global flags ask for. Logs go to
