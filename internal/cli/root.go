@@ -5,6 +5,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -12,8 +13,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kubehop/kubehop/internal/cli/check"
 	"github.com/kubehop/kubehop/internal/cli/cmdutil"
 	"github.com/kubehop/kubehop/internal/cli/demo"
+	"github.com/kubehop/kubehop/internal/cli/snapshot"
 	"github.com/kubehop/kubehop/internal/cli/version"
 	"github.com/kubehop/kubehop/internal/exitcode"
 )
@@ -34,10 +37,10 @@ The workflow, one command per step:
   4. verify  prove the cluster is healthy afterwards, against the snapshot
              taken before the upgrade.
 
-This build ships the foundation of that workflow: 'kubehop demo' starts a real
-local cluster (etcd, kube-apiserver, kube-controller-manager, kube-scheduler
-and kwok nodes) with the platform from the runbooks on it. check, plan, apply
-and verify follow in the next releases.
+Available now: check and snapshot (offline checks: check --snapshot FILE),
+and demo, which starts a real local cluster (etcd, kube-apiserver,
+kube-controller-manager, kube-scheduler and kwok nodes) with the platform
+from the runbooks on it. plan, apply and verify follow in the next releases.
 
 Exit codes (see docs/exit-codes.md):
   0 success, 1 failure, 2 bad input (nothing changed), 3 warnings found,
@@ -52,7 +55,10 @@ func NewRootCommand(streams cmdutil.IOStreams) *cobra.Command {
 		Long:          rootLong,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Example: `  # Start the local demo cluster with the seeded platform and keep it running
+		Example: `  # What stands between the current cluster and 1.37
+  kubehop check --target 1.37
+
+  # Start the local demo cluster with the seeded platform and keep it running
   kubehop demo --keep
 
   # Print the version as JSON
@@ -64,6 +70,8 @@ func NewRootCommand(streams cmdutil.IOStreams) *cobra.Command {
 	global.AddFlags(root.PersistentFlags())
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return exitcode.Invalid(err) })
 	root.AddCommand(
+		check.NewCommand(streams, global),
+		snapshot.NewCommand(streams, global),
 		demo.NewCommand(streams, global),
 		version.NewCommand(streams),
 	)
@@ -88,6 +96,7 @@ func Run(ctx context.Context, streams cmdutil.IOStreams, args []string) int {
 	}
 	code := exitcode.From(err)
 	switch {
+	case errors.Is(err, exitcode.ErrQuiet):
 	case code == exitcode.Interrupted:
 		fmt.Fprintln(streams.ErrOut, "kubehop: interrupted")
 	default:

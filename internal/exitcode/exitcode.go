@@ -45,6 +45,18 @@ func With(code int, err error) error {
 // Invalid marks err as bad input (exit code BadInput).
 func Invalid(err error) error { return With(BadInput, err) }
 
+// ErrQuiet marks an exit code whose reason the command already printed,
+// such as a check that found blockers.
+var ErrQuiet = errors.New("reported above")
+
+// Quiet ends the process with code without printing an error.
+func Quiet(code int) error {
+	if code == OK {
+		return nil
+	}
+	return &Error{Code: code, Err: ErrQuiet}
+}
+
 // From returns the exit code for err: its own code if it carries one,
 // Interrupted for a cancelled context, else Failure.
 func From(err error) int {

@@ -1,0 +1,175 @@
+package check
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/kubehop/kubehop/internal/inventory"
+)
+
+var blockingPDBCheck = &Check{
+	ID: "KH-DRAIN-001", Title: "PodDisruptionBudgets that block every drain", Severity: Blocker,
+	Applies: "every hop that moves nodes",
+	Remedy: "kubehop plan relaxes such a budget for you: it records the workload's replicas, scales it to 0 before its pool moves and back afterwards " +
+		"(the runbooks' manual telegraf-prom step). To fix it for good, run a second replica or allow one disruption (maxUnavailable: 1).",
+	Run: func(in *Input, c *Check) []Finding {
+		if in.Snapshot == nil {
+			return nil
+		}
+		var out []Finding
+		for _, pdb := range in.Snapshot.PDBs {
+			pods := selectPods(in.Snapshot, pdb.Namespace, pdb.Selector)
+			expected := int32(len(pods))
+			if expected == 0 {
+				continue
+			}
+			allowed, rule := allowedAtFullHealth(pdb, expected)
+			if allowed > 0 {
+				continue
+			}
+			var nodes, owners []string
+			for _, p := range pods {
+				if p.Node != "" && !slices.Contains(nodes, p.Node) {
+					nodes = append(nodes, p.Node)
+				}
+				if o := topOwner(in.Snapshot, p); o != "" && !slices.Contains(owners, o) {
+					owners = append(owners, o)
+				}
+			}
+			slices.Sort(nodes)
+			slices.Sort(owners)
+			f := c.finding("", "PodDisruptionBudget "+pdb.Namespace+"/"+pdb.Name,
+				"%s over %d pod(s) of %s allows no disruption even when every pod is healthy: draining %s will never finish",
+				rule, expected, orNone(owners), orNone(nodes))
+			out = append(out, f)
+		}
+		return out
+	},
+}
+
+// allowedAtFullHealth is how many of expected pods a budget lets go when
+// all are healthy, computed as the disruption controller does (percentages
+// rounded up), and the rule in words.
+func allowedAtFullHealth(pdb inventory.PDB, expected int32) (int32, string) {
+	if pdb.MaxUnavailable != nil {
+		v, err := intstr.GetScaledValueFromIntOrPercent(pdb.MaxUnavailable, int(expected), true)
+		if err != nil {
+			return 0, "maxUnavailable " + pdb.MaxUnavailable.String() + " (unreadable)"
+		}
+		return int32(v), "maxUnavailable " + pdb.MaxUnavailable.String()
+	}
+	if pdb.MinAvailable != nil {
+		v, err := intstr.GetScaledValueFromIntOrPercent(pdb.MinAvailable, int(expected), true)
+		if err != nil {
+			return 0, "minAvailable " + pdb.MinAvailable.String() + " (unreadable)"
+		}
+		return expected - int32(v), "minAvailable " + pdb.MinAvailable.String()
+	}
+	return expected, "no rule"
+}
+
+// selectPods returns the live pods in namespace that selector matches.
+func selectPods(s *inventory.Snapshot, namespace string, selector *metav1.LabelSelector) []inventory.Pod {
+	sel, err := metav1.LabelSelectorAsSelector(selector)
+	if err != nil || sel.Empty() {
+		return nil
+	}
+	var pods []inventory.Pod
+	for _, p := range s.Pods {
+		if p.Namespace == namespace && !p.Deleting && p.Phase != "Succeeded" && p.Phase != "Failed" && sel.Matches(labels.Set(p.Labels)) {
+			pods = append(pods, p)
+		}
+	}
+	return pods
+}
+
+// topOwner names the workload a pod belongs to, following a ReplicaSet to
+// its Deployment and a Job to its CronJob.
+func topOwner(s *inventory.Snapshot, p inventory.Pod) string {
+	if p.Owner == nil {
+		return ""
+	}
+	kind, name := p.Owner.Kind, p.Owner.Name
+	for _, w := range s.Workloads {
+		if w.Namespace == p.Namespace && w.Kind == kind && w.Name == name && w.Owner != nil {
+			kind, name = w.Owner.Kind, w.Owner.Name
+			break
+		}
+	}
+	return fmt.Sprintf("%s %s/%s", kind, p.Namespace, name)
+}
+
+func orNone(items []string) string {
+	if len(items) == 0 {
+		return "(none)"
+	}
+	return strings.Join(items, ", ")
+}
+
+var nakedPodCheck = &Check{
+	ID: "KH-DRAIN-002", Title: "Pods that no controller recreates", Severity: Blocker,
+	Applies: "every hop that moves nodes",
+	Remedy:  "Run the pod under a Deployment, StatefulSet or Job, or delete it before the upgrade: a drain refuses pods without a controller, and nothing would recreate it.",
+	Run: func(in *Input, c *Check) []Finding {
+		if in.Snapshot == nil {
+			return nil
+		}
+		var out []Finding
+		for _, p := range in.Snapshot.Pods {
+			if p.Owner != nil || p.Mirror || p.Deleting || p.Phase == "Succeeded" || p.Phase == "Failed" {
+				continue
+			}
+			out = append(out, c.finding("", "pod "+p.Namespace+"/"+p.Name, "pod on node %s has no controller: a drain cannot evict it safely", orNone(nonEmpty(p.Node))))
+		}
+		return out
+	},
+}
+
+var localStorageCheck = &Check{
+	ID: "KH-DRAIN-003", Title: "Pods with local storage (emptyDir)", Severity: Warning,
+	Applies: "every hop that moves nodes",
+	Remedy:  "Draining deletes emptyDir data. Make sure it is disposable (caches, scratch space); kubehop drains with emptyDir deletion only when the profile allows it.",
+	Run: func(in *Input, c *Check) []Finding {
+		if in.Snapshot == nil {
+			return nil
+		}
+		var out []Finding
+		for _, p := range in.Snapshot.Pods {
+			if len(p.LocalStorage) == 0 || p.Deleting || (p.Owner != nil && p.Owner.Kind == "DaemonSet") {
+				continue
+			}
+			out = append(out, c.finding("", "pod "+p.Namespace+"/"+p.Name, "emptyDir volume(s) %s are lost when node %s drains", strings.Join(p.LocalStorage, ", "), p.Node))
+		}
+		return out
+	},
+}
+
+var singleReplicaCheck = &Check{
+	ID: "KH-DRAIN-004", Title: "Single-replica workloads", Severity: Warning,
+	Applies: "every hop that moves nodes",
+	Remedy:  "The workload is down while its only pod moves to another node. Scale it to 2 replicas for the upgrade if it must stay up, or plan the downtime.",
+	Run: func(in *Input, c *Check) []Finding {
+		if in.Snapshot == nil {
+			return nil
+		}
+		var out []Finding
+		for _, w := range in.Snapshot.Workloads {
+			if (w.Kind == "Deployment" || w.Kind == "StatefulSet") && w.Replicas == 1 {
+				out = append(out, c.finding("", w.Kind+" "+w.Namespace+"/"+w.Name, "runs a single replica"))
+			}
+		}
+		return out
+	},
+}
+
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
+}
