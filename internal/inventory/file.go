@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // ErrBadSnapshot is returned for a snapshot file kubehop cannot use.
@@ -86,7 +87,13 @@ func describeJSONError(name string, data []byte, offset int64, err error) string
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return fmt.Sprintf("%s:%d: the file ends too early", name, lineAt(data, int64(len(data))))
 	}
-	// Unknown fields: "json: unknown field \"x\"", found just before offset.
+	// Unknown fields: `json: unknown field "x"`; the decoder has read past
+	// it, so find the last mention of the field before where it stopped.
+	if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		if at := bytes.LastIndex(data[:min(offset, int64(len(data)))], []byte(field)); at >= 0 {
+			offset = int64(at)
+		}
+	}
 	return fmt.Sprintf("%s:%d: %v", name, lineAt(data, offset), err)
 }
 

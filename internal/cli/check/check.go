@@ -115,7 +115,6 @@ func NewCommand(streams cmdutil.IOStreams, global *cmdutil.GlobalOptions) *cobra
 	fs.IntVar(&o.CertWarnDays, "cert-warn-days", o.CertWarnDays, "warn about certificates that expire within this many days after the window")
 	fs.BoolVar(&o.Strict, "strict", false, "parse every manifest document in full, reporting any malformed one (slower)")
 	o.Output.AddFlags(fs)
-	_ = cmd.MarkFlagRequired("target")
 	return cmd
 }
 
