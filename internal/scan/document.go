@@ -74,8 +74,8 @@ func scanHeader(doc []byte) header {
 			indent++
 		}
 		rest := bytes.TrimRight(l[indent:], " \t\r\n")
-		if len(rest) == 0 || rest[0] == '#' {
-			continue
+		if len(rest) == 0 || rest[0] == '#' || (top < 0 && rest[0] == '%') {
+			continue // blank, a comment, or a directive (%YAML) before the content
 		}
 		if rest[0] == '\t' {
 			h.full = true // tabs may not indent YAML
@@ -129,11 +129,13 @@ func scanHeader(doc []byte) header {
 		case "apiVersion":
 			v, plain := scalar(value)
 			h.apiVersion, h.line = v, lineNo
-			h.full = h.full || !plain
+			h.full = h.full || !plain || v == "" // an empty value may continue on the next line
 		case "kind":
 			v, plain := scalar(value)
 			h.kind = v
-			h.full = h.full || !plain
+			h.full = h.full || !plain || v == ""
+		case "<<":
+			h.full = true // a merge key may bring apiVersion or kind along
 		case "metadata":
 			inMeta, metaIndent = true, -1
 			if len(bytes.TrimSpace(value)) > 0 && value[0] != '#' {
@@ -155,7 +157,7 @@ func splitKey(l []byte) (key string, value []byte, ok bool) {
 			return "", nil, false
 		}
 		k := l[1 : closing+1]
-		after := l[closing+2:]
+		after := bytes.TrimLeft(l[closing+2:], " \t")
 		if len(after) == 0 || after[0] != ':' {
 			return "", nil, false
 		}
@@ -163,7 +165,7 @@ func splitKey(l []byte) (key string, value []byte, ok bool) {
 	}
 	for i := 0; i < len(l); i++ {
 		if l[i] == ':' && (i+1 == len(l) || l[i+1] == ' ' || l[i+1] == '\t') {
-			return string(l[:i]), bytes.TrimSpace(l[i+1:]), true
+			return string(bytes.TrimRight(l[:i], " \t")), bytes.TrimSpace(l[i+1:]), true
 		}
 		if l[i] == '#' && i > 0 && (l[i-1] == ' ' || l[i-1] == '\t') {
 			break

@@ -24,6 +24,11 @@ func TestScanHeader(t *testing.T) {
 		{"anchor", "apiVersion: &v v1\nkind: ConfigMap\n", header{line: 1, kind: "ConfigMap", full: true}},
 		{"not an object", "replicaCount: 2\nimage:\n  tag: 1.0\n", header{}},
 		{"bad top line", "apiVersion: v1\nkind: ConfigMap\nthis is not yaml\n", header{apiVersion: "v1", kind: "ConfigMap", line: 1, full: true}},
+		{"space before colon", "apiVersion : extensions/v1beta1\nkind :  Ingress\n", header{apiVersion: "extensions/v1beta1", kind: "Ingress", line: 1}},
+		{"value on next line", "apiVersion:\n  extensions/v1beta1\nkind: Ingress\n", header{line: 1, kind: "Ingress", full: true}},
+		{"merge key", "<<: *base\nkind: Ingress\n", header{kind: "Ingress", full: true}},
+		{"directive", "%YAML 1.2\n", header{}},
+		{"crlf", "apiVersion: v1\r\nkind: Secret\r\nmetadata:\r\n  name: s\r\n", header{apiVersion: "v1", kind: "Secret", name: "s", line: 1}},
 		{"url value", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  url: http://x:80/a#b\n", header{apiVersion: "v1", kind: "ConfigMap", name: "a", line: 1}},
 	} {
 		if got := scanHeader([]byte(tc.doc)); got != tc.want {

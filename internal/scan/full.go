@@ -2,6 +2,7 @@ package scan
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -38,13 +39,30 @@ func parseFull(doc []byte, line int) ([]object, error) {
 }
 
 func appendObjects(objs []object, n *yaml.Node, offset int) []object {
+	n = resolve(n)
 	if n.Kind != yaml.MappingNode {
 		return objs
 	}
 	var o object
 	var items *yaml.Node
+	readFields(n, &o, &items, offset)
+	if o.apiVersion != "" && o.kind != "" {
+		objs = append(objs, o)
+	}
+	if items != nil && items.Kind == yaml.SequenceNode && len(o.kind) >= 4 && o.kind[len(o.kind)-4:] == "List" {
+		for _, item := range items.Content {
+			objs = appendObjects(objs, item, offset)
+		}
+	}
+	return objs
+}
+
+// readFields reads apiVersion, kind, metadata and items of a mapping,
+// following merge keys (<<) for fields the mapping does not set itself.
+func readFields(n *yaml.Node, o *object, items **yaml.Node, offset int) {
+	var merges []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
+		k, v := n.Content[i], resolve(n.Content[i+1])
 		switch k.Value {
 		case "apiVersion":
 			if v.Kind == yaml.ScalarNode {
@@ -59,25 +77,47 @@ func appendObjects(objs []object, n *yaml.Node, offset int) []object {
 				for j := 0; j+1 < len(v.Content); j += 2 {
 					switch v.Content[j].Value {
 					case "name":
-						o.name = v.Content[j+1].Value
+						o.name = resolve(v.Content[j+1]).Value
 					case "namespace":
-						o.namespace = v.Content[j+1].Value
+						o.namespace = resolve(v.Content[j+1]).Value
 					}
 				}
 			}
 		case "items":
-			items = v
+			*items = v
+		case "<<":
+			if v.Kind == yaml.SequenceNode {
+				merges = append(merges, v.Content...)
+			} else {
+				merges = append(merges, v)
+			}
 		}
 	}
-	if o.apiVersion != "" && o.kind != "" {
-		objs = append(objs, o)
-	}
-	if items != nil && items.Kind == yaml.SequenceNode && len(o.kind) >= 4 && o.kind[len(o.kind)-4:] == "List" {
-		for _, item := range items.Content {
-			objs = appendObjects(objs, item, offset)
+	for _, m := range merges {
+		if m = resolve(m); m.Kind != yaml.MappingNode {
+			continue
+		}
+		var merged object
+		var mergedItems *yaml.Node
+		readFields(m, &merged, &mergedItems, offset)
+		if o.apiVersion == "" && merged.apiVersion != "" {
+			o.apiVersion, o.line = merged.apiVersion, merged.line
+		}
+		o.kind = cmp.Or(o.kind, merged.kind)
+		o.name = cmp.Or(o.name, merged.name)
+		o.namespace = cmp.Or(o.namespace, merged.namespace)
+		if *items == nil {
+			*items = mergedItems
 		}
 	}
-	return objs
+}
+
+// resolve follows an alias to the node it names.
+func resolve(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
 }
 
 // yamlErrorLine extracts the line a yaml.v3 error names ("yaml: line 7: ..."),

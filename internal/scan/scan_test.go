@@ -100,6 +100,20 @@ func TestScanBytes(t *testing.T) {
 	}
 }
 
+func TestScanOddButValidYAML(t *testing.T) {
+	for name, doc := range map[string]string{
+		"byte order mark":    "\xef\xbb\xbfapiVersion: extensions/v1beta1\nkind: Ingress\nmetadata:\n  name: bom\n",
+		"value on next line": "apiVersion:\n  extensions/v1beta1\nkind: Ingress\nmetadata:\n  name: next\n",
+		"directive":          "%YAML 1.2\n---\napiVersion: extensions/v1beta1\nkind: Ingress\nmetadata:\n  name: directive\n",
+		"merge key":          "base: &base\n  apiVersion: extensions/v1beta1\n  kind: Ingress\n---\napiVersion: extensions/v1beta1\n<<: {kind: Ingress}\nmetadata:\n  name: merged\n",
+	} {
+		r := testScanner(t, false).ScanBytes("odd.yaml", []byte(doc))
+		if len(r.Matches) != 1 || len(r.Problems) != 0 {
+			t.Errorf("%s: matches %+v, problems %+v; want one match and no problem", name, r.Matches, r.Problems)
+		}
+	}
+}
+
 func TestScanReaderMatchesScanBytes(t *testing.T) {
 	// Enough documents to span several chunks.
 	var b strings.Builder

@@ -29,6 +29,9 @@ func (s *Scanner) ScanBytes(name string, data []byte) *Result {
 
 // scanChunk scans the documents of data, which starts at firstLine of loc.File.
 func (s *Scanner) scanChunk(r *Result, loc Location, data []byte, firstLine int) {
+	if firstLine == 1 {
+		data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark
+	}
 	forEachDocument(data, firstLine, func(doc []byte, line int) {
 		s.scanDocument(r, loc, doc, line)
 	})
