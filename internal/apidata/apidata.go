@@ -123,3 +123,12 @@ func (d *Data) LatestRelease() string { return d.latest }
 // Version identifies the data for reports: the schema version, the newest
 // release covered and a hash of the entries, e.g. "1/k8s-1.37/5e0c9a1f3b2d".
 func (d *Data) Version() string { return d.version }
+
+// Kinds is the set of kinds the data lists, in any API version.
+func (d *Data) Kinds() map[string]bool {
+	kinds := make(map[string]bool, len(d.apis))
+	for _, a := range d.apis {
+		kinds[a.Kind] = true
+	}
+	return kinds
+}

@@ -18,7 +18,7 @@ const lastApplied = corev1.LastAppliedConfigAnnotation
 // readLiveObjects lists the metadata of every object of every listable kind
 // and keeps those whose last-applied configuration or managed fields record
 // an API version other than the one they are served at.
-func readLiveObjects(ctx context.Context, c Clients, s *Snapshot, _ Options) error {
+func readLiveObjects(ctx context.Context, c Clients, s *Snapshot, opts Options) error {
 	lists, err := c.Kube.Discovery().ServerPreferredResources()
 	if err != nil && !discovery.IsGroupDiscoveryFailedError(err) {
 		return err
@@ -31,6 +31,9 @@ func readLiveObjects(ctx context.Context, c Clients, s *Snapshot, _ Options) err
 		}
 		for _, r := range list.APIResources {
 			if strings.Contains(r.Name, "/") || !slices.Contains(r.Verbs, "list") || r.Name == "events" {
+				continue
+			}
+			if opts.LiveKinds != nil && !opts.LiveKinds[r.Kind] {
 				continue
 			}
 			gvr := gv.WithResource(r.Name)

@@ -60,6 +60,10 @@ type Options struct {
 	PoolLabel string
 	// Now stamps the snapshot; time.Now when nil.
 	Now func() time.Time
+	// LiveKinds, when set, limits the live-object scan to these kinds: those
+	// an API data file lists. Listing every object of every kind is slow on
+	// big clusters and can find nothing for kinds no data mentions.
+	LiveKinds map[string]bool
 }
 
 // Read takes a snapshot of the cluster with paged lists. Parts that the

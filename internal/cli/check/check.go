@@ -198,7 +198,7 @@ func (o *Options) input(ctx context.Context) (*check.Input, []*check.Check, erro
 			return nil, nil, exitcode.Invalid(err)
 		}
 	case o.Cluster:
-		if in.Snapshot, err = snapshot.Read(ctx, o.global, o.PoolLabel, o.streams); err != nil {
+		if in.Snapshot, err = snapshot.Read(ctx, o.global, o.PoolLabel, data.Kinds(), o.streams); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kubehop/kubehop/internal/apidata"
 	"github.com/kubehop/kubehop/internal/cli/cmdutil"
 	"github.com/kubehop/kubehop/internal/inventory"
 )
@@ -51,7 +52,7 @@ func NewCommand(streams cmdutil.IOStreams, global *cmdutil.GlobalOptions) *cobra
 
 // Run reads the cluster and writes the snapshot.
 func (o *Options) Run(ctx context.Context) error {
-	s, err := Read(ctx, o.global, o.PoolLabel, o.streams)
+	s, err := Read(ctx, o.global, o.PoolLabel, apidata.Default().Kinds(), o.streams)
 	if err != nil {
 		return err
 	}
@@ -66,8 +67,8 @@ func (o *Options) Run(ctx context.Context) error {
 }
 
 // Read takes a snapshot of the cluster the global flags select, telling
-// the person on stderr what it read.
-func Read(ctx context.Context, global *cmdutil.GlobalOptions, poolLabel string, streams cmdutil.IOStreams) (*inventory.Snapshot, error) {
+// the person on stderr what it read. Live objects are read for liveKinds.
+func Read(ctx context.Context, global *cmdutil.GlobalOptions, poolLabel string, liveKinds map[string]bool, streams cmdutil.IOStreams) (*inventory.Snapshot, error) {
 	cluster, err := global.Cluster.Load()
 	if err != nil {
 		return nil, err
@@ -81,6 +82,7 @@ func Read(ctx context.Context, global *cmdutil.GlobalOptions, poolLabel string, 
 	s, err := inventory.Read(ctx, clients, inventory.Options{
 		Cluster:   inventory.Cluster{Context: cluster.Context, Server: cluster.Server},
 		PoolLabel: poolLabel,
+		LiveKinds: liveKinds,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read cluster %s: %w", cluster.Context, err)
