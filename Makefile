@@ -27,6 +27,8 @@ demo: bins build
 test: bins vet
 	@echo "==> go test ./... (unit tests, then end-to-end tests on the local cluster)"
 	$(GO) test -count=1 -timeout 45m ./...
+	@echo "==> go test in hack/apidata (the removed-API data generator)"
+	$(GO) -C hack/apidata test -count=1 ./...
 
 # Tests that need no cluster.
 unit:
@@ -34,10 +36,11 @@ unit:
 
 vet:
 	$(GO) vet ./...
-	@test -z "$$(gofmt -l cmd internal test)" || { echo "gofmt needed:"; gofmt -l cmd internal test; exit 1; }
+	$(GO) -C hack/apidata vet ./...
+	@test -z "$$(gofmt -l cmd internal test bench hack)" || { echo "gofmt needed:"; gofmt -l cmd internal test bench hack; exit 1; }
 
 fmt:
-	gofmt -w cmd internal test
+	gofmt -w cmd internal test bench hack
 
 clean:
 	rm -rf bin
