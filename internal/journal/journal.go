@@ -1,0 +1,140 @@
+package journal
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+)
+
+// Types of entries.
+const (
+	// Plan opens a journal: Data identifies the plan and the cluster, so a
+	// journal is never resumed against another.
+	Plan = "plan"
+	// Begin marks a step as started.
+	Begin = "begin"
+	// Original records an object's state before a step changes it.
+	Original = "original"
+	// Intent announces a mutation about to be sent.
+	Intent = "intent"
+	// Restored records that an object is back at its original state.
+	Restored = "restored"
+	// Done and Failed end a step.
+	Done   = "done"
+	Failed = "failed"
+	// Note is anything else worth keeping, such as a tool's output.
+	Note = "note"
+)
+
+// Entry is one line of the journal.
+type Entry struct {
+	Seq     int64           `json:"seq"`
+	Time    time.Time       `json:"time"`
+	Type    string          `json:"type"`
+	Step    string          `json:"step,omitempty"`
+	Object  string          `json:"object,omitempty"`
+	Data    json.RawMessage `json:"data,omitempty"`
+	Message string          `json:"message,omitempty"`
+}
+
+// ErrCorrupt is returned for a journal that cannot be read back.
+var ErrCorrupt = errors.New("corrupt journal")
+
+// Journal appends entries to a file.
+type Journal struct {
+	mu   sync.Mutex
+	f    *os.File
+	path string
+	seq  int64
+	now  func() time.Time
+}
+
+// Open opens the journal at path, creating it if needed, and returns the
+// entries it already holds. A last line cut short by a crash mid-write is
+// dropped, as that entry was never acknowledged; damage anywhere else is
+// an error naming the line.
+func Open(path string) (*Journal, []Entry, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open journal: %w", err)
+	}
+	entries, good, err := read(path, f)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	if err := f.Truncate(good); err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("drop the torn end of journal %s: %w", path, err)
+	}
+	if _, err := f.Seek(good, io.SeekStart); err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("open journal %s: %w", path, err)
+	}
+	j := &Journal{f: f, path: path, now: time.Now}
+	if n := len(entries); n > 0 {
+		j.seq = entries[n-1].Seq
+	}
+	return j, entries, nil
+}
+
+// read decodes every complete line and returns the offset after the last.
+func read(path string, r io.Reader) ([]Entry, int64, error) {
+	br := bufio.NewReader(r)
+	var entries []Entry
+	var offset int64
+	for line := 1; ; line++ {
+		raw, err := br.ReadBytes('\n')
+		if errors.Is(err, io.EOF) {
+			// No newline: a write the crash cut short. It was never
+			// acknowledged, so it is dropped.
+			return entries, offset, nil
+		}
+		if err != nil {
+			return nil, 0, fmt.Errorf("read journal %s: %w", path, err)
+		}
+		var e Entry
+		if err := json.Unmarshal(bytes.TrimSpace(raw), &e); err != nil {
+			return nil, 0, fmt.Errorf("%w: %s:%d: %v", ErrCorrupt, path, line, err)
+		}
+		if want := int64(len(entries) + 1); e.Seq != want {
+			return nil, 0, fmt.Errorf("%w: %s:%d: entry %d where %d was expected", ErrCorrupt, path, line, e.Seq, want)
+		}
+		entries = append(entries, e)
+		offset += int64(len(raw))
+	}
+}
+
+// Path is the journal's file.
+func (j *Journal) Path() string { return j.path }
+
+// Append writes an entry and fsyncs it; only then may the mutation it
+// announces be sent. It fills in Seq and Time.
+func (j *Journal) Append(e Entry) (Entry, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	e.Seq = j.seq + 1
+	e.Time = j.now().UTC()
+	line, err := json.Marshal(e)
+	if err != nil {
+		return e, fmt.Errorf("encode journal entry: %w", err)
+	}
+	line = append(line, '\n')
+	if _, err := j.f.Write(line); err != nil {
+		return e, fmt.Errorf("write journal %s: %w", j.path, err)
+	}
+	if err := j.f.Sync(); err != nil {
+		return e, fmt.Errorf("sync journal %s: %w", j.path, err)
+	}
+	j.seq = e.Seq
+	return e, nil
+}
+
+// Close closes the file.
+func (j *Journal) Close() error { return j.f.Close() }
