@@ -22,34 +22,53 @@ var blockingPDBCheck = &Check{
 			return nil
 		}
 		var out []Finding
-		for _, pdb := range in.Snapshot.PDBs {
-			pods := selectPods(in.Snapshot, pdb.Namespace, pdb.Selector)
-			expected := int32(len(pods))
-			if expected == 0 {
-				continue
-			}
-			allowed, rule := allowedAtFullHealth(pdb, expected)
-			if allowed > 0 {
-				continue
-			}
-			var nodes, owners []string
-			for _, p := range pods {
-				if p.Node != "" && !slices.Contains(nodes, p.Node) {
-					nodes = append(nodes, p.Node)
-				}
-				if o := topOwner(in.Snapshot, p); o != "" && !slices.Contains(owners, o) {
-					owners = append(owners, o)
-				}
-			}
-			slices.Sort(nodes)
-			slices.Sort(owners)
-			f := c.finding("", "PodDisruptionBudget "+pdb.Namespace+"/"+pdb.Name,
+		for _, b := range BlockingPDBs(in.Snapshot) {
+			out = append(out, c.finding("", "PodDisruptionBudget "+b.Namespace+"/"+b.Name,
 				"%s over %d pod(s) of %s allows no disruption even when every pod is healthy: draining %s will never finish",
-				rule, expected, orNone(owners), orNone(nodes))
-			out = append(out, f)
+				b.Rule, b.Pods, orNone(b.Workloads), orNone(b.Nodes)))
 		}
 		return out
 	},
+}
+
+// BlockingPDB is a budget that allows no disruption even at full health.
+type BlockingPDB struct {
+	Namespace, Name string
+	// Rule is the budget's rule in words, such as "minAvailable 1".
+	Rule string
+	Pods int32
+	// Workloads name the controllers of the pods ("Deployment shared/x");
+	// Nodes the nodes they run on.
+	Workloads, Nodes []string
+}
+
+// BlockingPDBs finds the budgets of a snapshot that block every drain.
+func BlockingPDBs(s *inventory.Snapshot) []BlockingPDB {
+	var out []BlockingPDB
+	for _, pdb := range s.PDBs {
+		pods := selectPods(s, pdb.Namespace, pdb.Selector)
+		expected := int32(len(pods))
+		if expected == 0 {
+			continue
+		}
+		allowed, rule := allowedAtFullHealth(pdb, expected)
+		if allowed > 0 {
+			continue
+		}
+		b := BlockingPDB{Namespace: pdb.Namespace, Name: pdb.Name, Rule: rule, Pods: expected}
+		for _, p := range pods {
+			if p.Node != "" && !slices.Contains(b.Nodes, p.Node) {
+				b.Nodes = append(b.Nodes, p.Node)
+			}
+			if o := topOwner(s, p); o != "" && !slices.Contains(b.Workloads, o) {
+				b.Workloads = append(b.Workloads, o)
+			}
+		}
+		slices.Sort(b.Nodes)
+		slices.Sort(b.Workloads)
+		out = append(out, b)
+	}
+	return out
 }
 
 // allowedAtFullHealth is how many of expected pods a budget lets go when

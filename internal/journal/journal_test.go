@@ -76,6 +76,18 @@ func TestCorruptionNamesTheLine(t *testing.T) {
 	}
 }
 
+func TestReplayCompensationUndoesTheStep(t *testing.T) {
+	s := Replay([]Entry{
+		{Type: Begin, Step: "relax"},
+		{Type: Original, Step: "relax", Object: "Deployment a/b", Data: json.RawMessage(`{"replicas":1}`)},
+		{Type: Done, Step: "relax"},
+		{Type: Restored, Step: Compensate, Object: "Deployment a/b"},
+	})
+	if s.Done["relax"] || len(s.Originals) != 0 {
+		t.Errorf("after compensation: done %v, originals %v; the relax step must run again", s.Done, s.Originals)
+	}
+}
+
 func TestReplay(t *testing.T) {
 	entries := []Entry{
 		{Type: Plan, Data: json.RawMessage(`{"plan":"x"}`)},

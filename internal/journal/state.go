@@ -20,11 +20,17 @@ type State struct {
 	Originals map[string]json.RawMessage
 }
 
+// Compensate is the step name of restorations made when a run stops early
+// (a failure, Ctrl-C). They undo the steps that changed the object, which
+// therefore count as not done: a resumed run does them again.
+const Compensate = "compensate"
+
 // Replay folds entries into a State.
 func Replay(entries []Entry) *State {
 	s := &State{Done: map[string]bool{}, Failed: map[string]string{}, Originals: map[string]json.RawMessage{}}
 	started := map[string]bool{}
 	restored := map[string]bool{}
+	changedBy := map[string][]string{}
 	for _, e := range entries {
 		switch e.Type {
 		case Plan:
@@ -33,6 +39,9 @@ func Replay(entries []Entry) *State {
 			started[e.Step] = true
 			delete(s.Failed, e.Step)
 		case Original:
+			if !slices.Contains(changedBy[e.Object], e.Step) {
+				changedBy[e.Object] = append(changedBy[e.Object], e.Step)
+			}
 			// The first record is the true original: a resumed step that
 			// records again sees its own earlier change.
 			if _, ok := s.Originals[e.Object]; !ok || restored[e.Object] {
@@ -41,6 +50,12 @@ func Replay(entries []Entry) *State {
 			}
 		case Restored:
 			restored[e.Object] = true
+			if e.Step == Compensate {
+				for _, step := range changedBy[e.Object] {
+					delete(s.Done, step)
+				}
+				changedBy[e.Object] = nil
+			}
 		case Done:
 			s.Done[e.Step] = true
 			delete(started, e.Step)

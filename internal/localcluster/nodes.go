@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
 )
 
 // Container runtimes a node can report.
@@ -44,11 +45,22 @@ type NodeSpec struct {
 // AddNodes registers spec.Count nodes in spec.Pool and waits until they are
 // Ready. It returns the new nodes' names.
 func (c *Cluster) AddNodes(ctx context.Context, spec NodeSpec) ([]string, error) {
-	if spec.Pool == "" || spec.Count < 1 {
-		return nil, fmt.Errorf("add nodes: want a pool name and a count of at least 1, got %q and %d", spec.Pool, spec.Count)
-	}
 	if spec.KubeletVersion == "" {
 		spec.KubeletVersion = c.Version()
+	}
+	names, err := AddNodes(ctx, c.Client(), spec)
+	if err != nil {
+		return names, err
+	}
+	c.log.Info("added nodes", "pool", spec.Pool, "nodes", names, "kubelet", spec.KubeletVersion, "runtime", spec.Runtime)
+	return names, nil
+}
+
+// AddNodes registers kwok nodes through any client of a local cluster (the
+// kwok there simulates their kubelets) and waits until they are Ready.
+func AddNodes(ctx context.Context, client kubernetes.Interface, spec NodeSpec) ([]string, error) {
+	if spec.Pool == "" || spec.Count < 1 || spec.KubeletVersion == "" {
+		return nil, fmt.Errorf("add nodes: want a pool name, a count of at least 1 and a kubelet version, got %q, %d and %q", spec.Pool, spec.Count, spec.KubeletVersion)
 	}
 	if spec.Runtime == "" {
 		spec.Runtime = RuntimeContainerd
@@ -59,7 +71,6 @@ func (c *Cluster) AddNodes(ctx context.Context, spec NodeSpec) ([]string, error)
 	if spec.Memory.IsZero() {
 		spec.Memory = resource.MustParse("32Gi")
 	}
-	client := c.Client()
 	existing, err := client.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: labels.Set{PoolLabel: spec.Pool}.String()})
 	if err != nil {
 		return nil, fmt.Errorf("list nodes of pool %s: %w", spec.Pool, err)
@@ -73,17 +84,18 @@ func (c *Cluster) AddNodes(ctx context.Context, spec NodeSpec) ([]string, error)
 	var names []string
 	for i := range spec.Count {
 		name := fmt.Sprintf("%s-%d", spec.Pool, next+i)
-		node := newNode(name, spec)
+		node := NewNode(name, spec)
 		if _, err := client.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil {
 			return names, fmt.Errorf("create node %s: %w", name, err)
 		}
 		names = append(names, name)
 	}
-	c.log.Info("added nodes", "pool", spec.Pool, "nodes", names, "kubelet", spec.KubeletVersion, "runtime", spec.Runtime)
-	return names, c.WaitNodesReady(ctx, names...)
+	return names, WaitNodesReady(ctx, client, names...)
 }
 
-func newNode(name string, spec NodeSpec) *corev1.Node {
+// NewNode returns the Node object of a kwok node named name, as AddNodes
+// creates it; spec.KubeletVersion and spec.Runtime must be set.
+func NewNode(name string, spec NodeSpec) *corev1.Node {
 	nodeLabels := map[string]string{
 		"kubernetes.io/hostname":           name,
 		"kubernetes.io/os":                 "linux",
@@ -123,8 +135,7 @@ func newNode(name string, spec NodeSpec) *corev1.Node {
 
 // SetKubeletVersion makes a node report another kubelet version, as an
 // in-place node upgrade would.
-func (c *Cluster) SetKubeletVersion(ctx context.Context, node, version string) error {
-	client := c.Client()
+func SetKubeletVersion(ctx context.Context, client kubernetes.Interface, node, version string) error {
 	n, err := client.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{})
 	if err != nil {
 		return fmt.Errorf("get node %s: %w", node, err)
@@ -151,8 +162,7 @@ func (c *Cluster) RemoveNodes(ctx context.Context, names ...string) error {
 }
 
 // WaitNodesReady waits until every named node reports Ready.
-func (c *Cluster) WaitNodesReady(ctx context.Context, names ...string) error {
-	client := c.Client()
+func WaitNodesReady(ctx context.Context, client kubernetes.Interface, names ...string) error {
 	pending := slices.Clone(names)
 	err := wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
 		var still []string
@@ -166,7 +176,7 @@ func (c *Cluster) WaitNodesReady(ctx context.Context, names ...string) error {
 		return len(pending) == 0, nil
 	})
 	if err != nil {
-		return fmt.Errorf("wait for nodes %s to become Ready (is kwok running? see %s): %w", strings.Join(pending, ", "), c.logPath("kwok"), err)
+		return fmt.Errorf("wait for nodes %s to become Ready (is kwok running? see its log in the cluster directory): %w", strings.Join(pending, ", "), err)
 	}
 	return nil
 }

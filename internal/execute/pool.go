@@ -1,0 +1,187 @@
+package execute
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/version"
+
+	"github.com/kubehop/kubehop/internal/drain"
+	"github.com/kubehop/kubehop/internal/journal"
+	"github.com/kubehop/kubehop/internal/plan"
+)
+
+type poolSize struct {
+	Nodes int `json:"nodes"`
+}
+
+type cordonState struct {
+	Unschedulable bool `json:"unschedulable"`
+}
+
+// upgradePool moves every node of a pool that runs an older kubelet to the
+// step's version with the step's strategy. It reads what is left to do
+// from the cluster, so running it again after a crash finishes the job.
+func (env *Env) upgradePool(ctx context.Context, st plan.Step) error {
+	target, err := version.ParseGeneric(st.Version)
+	if err != nil {
+		return err
+	}
+	nodes, err := env.poolNodes(ctx, st.Pool)
+	if err != nil {
+		return err
+	}
+	// The pool's size before the step added any node: surge nodes are
+	// counted against it.
+	if err := env.record(st.ID, "pool "+st.Pool, poolSize{len(nodes)}); err != nil {
+		return err
+	}
+	var size poolSize
+	if _, err := env.original("pool "+st.Pool, &size); err != nil {
+		return err
+	}
+	for {
+		nodes, err := env.poolNodes(ctx, st.Pool)
+		if err != nil {
+			return err
+		}
+		old := outdated(nodes, target)
+		if len(old) == 0 {
+			return env.restored(st.ID, "pool "+st.Pool, "every node at "+st.Version)
+		}
+		template := &old[0]
+		switch st.Kind {
+		case plan.KindPoolInPlace:
+			batch := old[:min(st.MaxUnavailable, len(old))]
+			if err := env.eachNode(ctx, st, batch, func(ctx context.Context, n string) error {
+				if err := env.Provider.UpgradeNode(ctx, n, st.Version); err != nil {
+					return err
+				}
+				return env.restoreNode(ctx, st.ID, "node "+n)
+			}); err != nil {
+				return err
+			}
+		case plan.KindPoolBlueGreen:
+			if missing := size.Nodes - (len(nodes) - len(old)); missing > 0 {
+				if err := env.addNodes(ctx, st, missing, template); err != nil {
+					return err
+				}
+			}
+			if err := env.cordonAll(ctx, st, old); err != nil {
+				return err
+			}
+			if err := env.eachNode(ctx, st, old[:min(st.MaxUnavailable, len(old))], env.removeNode(st)); err != nil {
+				return err
+			}
+		default: // surge
+			// All old nodes stop taking pods at once, so that evicted pods
+			// go to new nodes and move only once.
+			if err := env.cordonAll(ctx, st, old); err != nil {
+				return err
+			}
+			batch := old[:min(st.MaxSurge, len(old))]
+			spare := len(nodes) - size.Nodes
+			if need := len(batch) - spare; need > 0 {
+				if err := env.addNodes(ctx, st, need, template); err != nil {
+					return err
+				}
+			}
+			if err := env.eachNode(ctx, st, batch, env.removeNode(st)); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// outdated returns the nodes whose kubelet is older than target.
+func outdated(nodes []corev1.Node, target *version.Version) []corev1.Node {
+	var out []corev1.Node
+	for _, n := range nodes {
+		kv, err := version.ParseGeneric(n.Status.NodeInfo.KubeletVersion)
+		if err != nil || kv.Minor() < target.Minor() || kv.Major() < target.Major() {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func (env *Env) addNodes(ctx context.Context, st plan.Step, n int, template *corev1.Node) error {
+	if _, err := env.Journal.Append(journal.Entry{Type: journal.Intent, Step: st.ID, Object: "pool " + st.Pool, Message: fmt.Sprintf("add %d node(s) at %s", n, st.Version)}); err != nil {
+		return err
+	}
+	names, err := env.Provider.AddNodes(ctx, st.Pool, n, st.Version, template)
+	if err != nil {
+		return fmt.Errorf("add %d node(s) to pool %s: %w", n, st.Pool, err)
+	}
+	env.Progress("nodes  %s: added %v at %s", st.ID, names, st.Version)
+	return nil
+}
+
+// cordonAll records and cordons every node given.
+func (env *Env) cordonAll(ctx context.Context, st plan.Step, nodes []corev1.Node) error {
+	for _, n := range nodes {
+		if err := env.cordon(ctx, st, n.Name, n.Spec.Unschedulable); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (env *Env) cordon(ctx context.Context, st plan.Step, node string, was bool) error {
+	if err := env.record(st.ID, "node "+node, cordonState{was}); err != nil {
+		return err
+	}
+	if was {
+		return nil
+	}
+	if _, err := env.Journal.Append(journal.Entry{Type: journal.Intent, Step: st.ID, Object: "node " + node, Message: "cordon"}); err != nil {
+		return err
+	}
+	_, err := drain.Cordon(ctx, env.Client, node)
+	return err
+}
+
+// removeNode returns the action that deletes a drained node.
+func (env *Env) removeNode(st plan.Step) func(context.Context, string) error {
+	return func(ctx context.Context, n string) error {
+		if _, err := env.Journal.Append(journal.Entry{Type: journal.Intent, Step: st.ID, Object: "node " + n, Message: "delete the drained node"}); err != nil {
+			return err
+		}
+		if err := env.Provider.RemoveNode(ctx, n); err != nil {
+			return err
+		}
+		return env.restored(st.ID, "node "+n, "deleted")
+	}
+}
+
+// eachNode cordons and drains the given nodes in parallel, then runs then
+// on each drained node.
+func (env *Env) eachNode(ctx context.Context, st plan.Step, nodes []corev1.Node, then func(context.Context, string) error) error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(nodes))
+	for i, n := range nodes {
+		wg.Go(func() {
+			if err := env.cordon(ctx, st, n.Name, n.Spec.Unschedulable); err != nil {
+				errs[i] = err
+				return
+			}
+			dctx, cancel := context.WithTimeout(ctx, env.DrainTimeout)
+			r, err := drain.Node(dctx, env.Client, n.Name, env.Drain, env.drainInterval())
+			cancel()
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			env.Progress("drain  %s: node %s drained (%d pod(s) skipped: DaemonSet or mirror)", st.ID, n.Name, len(r.Skipped))
+			errs[i] = then(ctx, n.Name)
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (env *Env) drainInterval() time.Duration { return 500 * time.Millisecond }

@@ -1,0 +1,279 @@
+package execute
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/version"
+	"k8s.io/apimachinery/pkg/util/wait"
+
+	"github.com/kubehop/kubehop/internal/inventory"
+	"github.com/kubehop/kubehop/internal/journal"
+	"github.com/kubehop/kubehop/internal/plan"
+)
+
+// cutObject splits "Deployment ns/name" or "node name".
+func cutObject(o string) (kind, namespace, name string) {
+	kind, rest, _ := strings.Cut(o, " ")
+	if ns, n, ok := strings.Cut(rest, "/"); ok {
+		return kind, ns, n
+	}
+	return kind, "", rest
+}
+
+func isNotFound(err error) bool { return apierrors.IsNotFound(err) }
+
+type replicas struct {
+	Replicas int32 `json:"replicas"`
+}
+
+// getScale reads a Deployment's or StatefulSet's replicas.
+func (env *Env) getScale(ctx context.Context, object string) (int32, error) {
+	kind, ns, name := cutObject(object)
+	switch kind {
+	case "Deployment":
+		s, err := env.Client.AppsV1().Deployments(ns).GetScale(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return 0, fmt.Errorf("read replicas of %s: %w", object, err)
+		}
+		return s.Spec.Replicas, nil
+	case "StatefulSet":
+		s, err := env.Client.AppsV1().StatefulSets(ns).GetScale(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return 0, fmt.Errorf("read replicas of %s: %w", object, err)
+		}
+		return s.Spec.Replicas, nil
+	}
+	return 0, fmt.Errorf("cannot scale %s", object)
+}
+
+// setScale scales a Deployment or StatefulSet.
+func (env *Env) setScale(ctx context.Context, object string, n int32) error {
+	kind, ns, name := cutObject(object)
+	patch := []byte(fmt.Sprintf(`{"spec":{"replicas":%d}}`, n))
+	var err error
+	switch kind {
+	case "Deployment":
+		_, err = env.Client.AppsV1().Deployments(ns).Patch(ctx, name, "application/merge-patch+json", patch, metav1.PatchOptions{}, "scale")
+	case "StatefulSet":
+		_, err = env.Client.AppsV1().StatefulSets(ns).Patch(ctx, name, "application/merge-patch+json", patch, metav1.PatchOptions{}, "scale")
+	default:
+		return fmt.Errorf("cannot scale %s", object)
+	}
+	if err != nil {
+		return fmt.Errorf("scale %s to %d: %w", object, n, err)
+	}
+	return nil
+}
+
+// scaleDown records a workload's replicas and scales it to 0, so that its
+// disruption budget no longer blocks drains, then waits until its pods are
+// gone.
+func (env *Env) scaleDown(ctx context.Context, st plan.Step) error {
+	n, err := env.getScale(ctx, st.Object)
+	if err != nil {
+		return err
+	}
+	if err := env.record(st.ID, st.Object, replicas{n}); err != nil {
+		return err
+	}
+	if n != 0 {
+		if _, err := env.Journal.Append(journal.Entry{Type: journal.Intent, Step: st.ID, Object: st.Object, Message: fmt.Sprintf("scale from %d to 0", n)}); err != nil {
+			return err
+		}
+		if err := env.setScale(ctx, st.Object, 0); err != nil {
+			return err
+		}
+	}
+	return env.waitWorkload(ctx, st.Object, 0)
+}
+
+// scaleRestore scales a workload back to its recorded replicas and waits
+// until they are ready. step names who restores it (the plan's restore
+// step, or journal.Compensate).
+func (env *Env) scaleRestore(ctx context.Context, step, object string) error {
+	var orig replicas
+	ok, err := env.original(object, &orig)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return nil // never scaled down by this run, or already restored
+	}
+	if _, err := env.Journal.Append(journal.Entry{Type: journal.Intent, Step: step, Object: object, Message: fmt.Sprintf("scale back to %d", orig.Replicas)}); err != nil {
+		return err
+	}
+	if err := env.setScale(ctx, object, orig.Replicas); err != nil {
+		return err
+	}
+	if err := env.waitWorkload(ctx, object, orig.Replicas); err != nil {
+		return err
+	}
+	return env.restored(step, object, fmt.Sprintf("%d replicas", orig.Replicas))
+}
+
+// waitWorkload waits until a workload has exactly want ready replicas and
+// no others.
+func (env *Env) waitWorkload(ctx context.Context, object string, want int32) error {
+	kind, ns, name := cutObject(object)
+	err := wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, 10*time.Minute, true, func(ctx context.Context) (bool, error) {
+		switch kind {
+		case "Deployment":
+			d, err := env.Client.AppsV1().Deployments(ns).Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				return false, nil
+			}
+			return d.Status.ObservedGeneration >= d.Generation && d.Status.Replicas == want && d.Status.AvailableReplicas == want, nil
+		case "StatefulSet":
+			s, err := env.Client.AppsV1().StatefulSets(ns).Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				return false, nil
+			}
+			return s.Status.ObservedGeneration >= s.Generation && s.Status.Replicas == want && s.Status.ReadyReplicas == want, nil
+		}
+		return false, fmt.Errorf("cannot wait for %s", object)
+	})
+	if err != nil {
+		return fmt.Errorf("wait for %s to have %d ready replicas: %w", object, want, err)
+	}
+	return nil
+}
+
+// waitGates waits until every gate of a pool step holds: the pods its
+// selector picks are Running and Ready.
+func (env *Env) waitGates(ctx context.Context, st plan.Step) error {
+	for _, g := range st.WaitFor {
+		minReady := max(g.MinReady, 1)
+		var last string
+		err := wait.PollUntilContextTimeout(ctx, time.Second, 15*time.Minute, true, func(ctx context.Context) (bool, error) {
+			pods, err := env.Client.CoreV1().Pods(g.Namespace).List(ctx, metav1.ListOptions{LabelSelector: g.Selector})
+			if err != nil {
+				return false, nil
+			}
+			ready := 0
+			for _, p := range pods.Items {
+				if podReady(&p) {
+					ready++
+				}
+			}
+			last = fmt.Sprintf("%d of %d pods ready", ready, len(pods.Items))
+			return ready >= minReady && ready == len(pods.Items), nil
+		})
+		if err != nil {
+			return fmt.Errorf("gate %s/%s before pool %s: %s: %w", g.Namespace, g.Selector, st.Pool, last, err)
+		}
+		env.Progress("gate   %s: pods %s in %s are Running and Ready", st.ID, g.Selector, g.Namespace)
+	}
+	return nil
+}
+
+func podReady(p *corev1.Pod) bool {
+	if p.DeletionTimestamp != nil || p.Status.Phase != corev1.PodRunning {
+		return false
+	}
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// verify waits until every node is Ready, schedulable and at the target
+// minor, and every Deployment, StatefulSet and DaemonSet is fully updated
+// and available.
+func (env *Env) verify(ctx context.Context, target string) error {
+	want, err := version.ParseGeneric(target)
+	if err != nil {
+		return err
+	}
+	var problems []string
+	err = wait.PollUntilContextTimeout(ctx, time.Second, 10*time.Minute, true, func(ctx context.Context) (bool, error) {
+		problems = problems[:0]
+		nodes, err := env.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return false, nil
+		}
+		for _, n := range nodes.Items {
+			kv, err := version.ParseGeneric(n.Status.NodeInfo.KubeletVersion)
+			switch {
+			case err != nil || kv.Minor() != want.Minor():
+				problems = append(problems, fmt.Sprintf("node %s runs kubelet %s", n.Name, n.Status.NodeInfo.KubeletVersion))
+			case n.Spec.Unschedulable:
+				problems = append(problems, "node "+n.Name+" is cordoned")
+			case !nodeReady(&n):
+				problems = append(problems, "node "+n.Name+" is not Ready")
+			}
+		}
+		deps, err := env.Client.AppsV1().Deployments("").List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return false, nil
+		}
+		for _, d := range deps.Items {
+			r := replicasOf(d.Spec.Replicas)
+			if d.Status.ObservedGeneration < d.Generation || d.Status.UpdatedReplicas != r || d.Status.AvailableReplicas != r {
+				problems = append(problems, fmt.Sprintf("Deployment %s/%s: %d of %d available", d.Namespace, d.Name, d.Status.AvailableReplicas, r))
+			}
+		}
+		sets, err := env.Client.AppsV1().StatefulSets("").List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return false, nil
+		}
+		for _, s := range sets.Items {
+			r := replicasOf(s.Spec.Replicas)
+			if s.Status.ObservedGeneration < s.Generation || s.Status.ReadyReplicas != r {
+				problems = append(problems, fmt.Sprintf("StatefulSet %s/%s: %d of %d ready", s.Namespace, s.Name, s.Status.ReadyReplicas, r))
+			}
+		}
+		daemons, err := env.Client.AppsV1().DaemonSets("").List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return false, nil
+		}
+		for _, ds := range daemons.Items {
+			if ds.Status.ObservedGeneration < ds.Generation || ds.Status.NumberReady != ds.Status.DesiredNumberScheduled {
+				problems = append(problems, fmt.Sprintf("DaemonSet %s/%s: %d of %d ready", ds.Namespace, ds.Name, ds.Status.NumberReady, ds.Status.DesiredNumberScheduled))
+			}
+		}
+		return len(problems) == 0, nil
+	})
+	if err != nil {
+		return fmt.Errorf("the cluster is not healthy at %s: %s: %w", target, strings.Join(problems, "; "), err)
+	}
+	return nil
+}
+
+func replicasOf(p *int32) int32 {
+	if p == nil {
+		return 1
+	}
+	return *p
+}
+
+func nodeReady(n *corev1.Node) bool {
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// poolNodes lists the nodes of a pool, by the pool label.
+func (env *Env) poolNodes(ctx context.Context, pool string) ([]corev1.Node, error) {
+	nodes, err := env.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("list nodes: %w", err)
+	}
+	var out []corev1.Node
+	for _, n := range nodes.Items {
+		if _, p := inventory.PoolOf(n.Labels, env.PoolLabel); p == pool {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}

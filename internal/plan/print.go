@@ -1,0 +1,96 @@
+package plan
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// Outline prints the plan for review on a terminal.
+func (p *Plan) Outline(w io.Writer) {
+	fmt.Fprintf(w, "Plan for cluster %s (%s): %s → %s", p.Cluster.Name, p.Provider, p.From, p.Target)
+	if len(p.Hops) > 0 {
+		fmt.Fprintf(w, " in %d hop(s): %s", len(p.Hops), strings.Join(p.Hops, ", "))
+	}
+	fmt.Fprintf(w, "\nEstimated duration %s along the critical path: %s\n", p.Estimate, strings.Join(p.CriticalPath, " → "))
+	phase := ""
+	for i, st := range p.Steps {
+		group := st.Phase
+		if st.Hop != "" {
+			group = "hop " + st.Hop
+		}
+		if group != phase {
+			fmt.Fprintf(w, "\n%s\n", strings.ToUpper(group))
+			phase = group
+		}
+		fmt.Fprintf(w, "  %2d. %-28s %s\n", i+1, st.ID, st.Title)
+		if len(st.After) > 0 {
+			fmt.Fprintf(w, "      after %s\n", strings.Join(st.After, ", "))
+		}
+		if len(st.NotWith) > 0 {
+			fmt.Fprintf(w, "      never at the same time as %s\n", strings.Join(st.NotWith, ", "))
+		}
+	}
+}
+
+// Markdown prints the plan as a runbook a person could follow by hand.
+func (p *Plan) Markdown(w io.Writer) {
+	fmt.Fprintf(w, "# Upgrade runbook: %s, %s → %s\n\n", p.Cluster.Name, p.From, p.Target)
+	fmt.Fprintf(w, "Provider: %s. Hops: %s. Estimated duration: %s.\n\n", p.Provider, orNone(p.Hops), p.Estimate)
+	fmt.Fprintf(w, "Before anything: check that `kubectl get namespace kube-system -o jsonpath='{.metadata.uid}'` prints `%s`; otherwise this is the wrong cluster.\n", p.Cluster.UID)
+	for i, st := range p.Steps {
+		fmt.Fprintf(w, "\n## %d. %s\n\n", i+1, st.Title)
+		if len(st.After) > 0 {
+			fmt.Fprintf(w, "- Only after: %s\n", strings.Join(st.After, ", "))
+		}
+		if len(st.NotWith) > 0 {
+			fmt.Fprintf(w, "- Never while running: %s\n", strings.Join(st.NotWith, ", "))
+		}
+		for _, line := range manual(st) {
+			fmt.Fprintf(w, "- %s\n", line)
+		}
+	}
+}
+
+// manual says how a person would do a step by hand.
+func manual(st Step) []string {
+	ns, kind, name := splitObject(st.Object)
+	switch st.Kind {
+	case KindScaleDown:
+		return []string{
+			fmt.Sprintf("Write down the replicas: `kubectl get %s -n %s %s -o jsonpath='{.spec.replicas}'`", strings.ToLower(kind), ns, name),
+			fmt.Sprintf("`kubectl scale %s -n %s %s --replicas 0`", strings.ToLower(kind), ns, name),
+		}
+	case KindScaleRestore:
+		return []string{fmt.Sprintf("`kubectl scale %s -n %s %s --replicas <the number written down>`", strings.ToLower(kind), ns, name)}
+	case KindControlPlane:
+		return []string{fmt.Sprintf("Upgrade the control plane only (not the node pools) to %s with the provider's tool, and wait until `kubectl version` reports it.", st.Version)}
+	case KindPoolSurge, KindPoolInPlace, KindPoolBlueGreen:
+		var out []string
+		for _, g := range st.WaitFor {
+			out = append(out, fmt.Sprintf("Wait until `kubectl get pods -n %s -l %s` shows every pod Running and Ready.", g.Namespace, g.Selector))
+		}
+		for _, n := range st.Nodes {
+			out = append(out, fmt.Sprintf("`kubectl cordon %s && kubectl drain %s --ignore-daemonsets --delete-emptydir-data`, then upgrade or replace it.", n, n))
+		}
+		return out
+	case KindVerify:
+		return []string{"`kubectl get nodes` shows every node Ready at the target; `kubectl get deploy,sts,ds -A` shows every workload fully available; no node is SchedulingDisabled."}
+	}
+	return nil
+}
+
+// splitObject splits "Deployment ns/name".
+func splitObject(o string) (ns, kind, name string) {
+	kind, rest, _ := strings.Cut(o, " ")
+	ns, name, _ = strings.Cut(rest, "/")
+	return ns, kind, name
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(slices.Clone(s), ", ")
+}
