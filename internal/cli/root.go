@@ -13,9 +13,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kubehop/kubehop/internal/cli/apply"
 	"github.com/kubehop/kubehop/internal/cli/check"
 	"github.com/kubehop/kubehop/internal/cli/cmdutil"
 	"github.com/kubehop/kubehop/internal/cli/demo"
+	"github.com/kubehop/kubehop/internal/cli/initcmd"
+	"github.com/kubehop/kubehop/internal/cli/plan"
 	"github.com/kubehop/kubehop/internal/cli/snapshot"
 	"github.com/kubehop/kubehop/internal/cli/version"
 	"github.com/kubehop/kubehop/internal/exitcode"
@@ -71,6 +74,10 @@ func NewRootCommand(streams cmdutil.IOStreams) *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return exitcode.Invalid(err) })
 	root.AddCommand(
 		check.NewCommand(streams, global),
+		initcmd.NewCommand(streams, global),
+		plan.NewCommand(streams, global),
+		apply.NewCommand(streams, global),
+		apply.NewResumeCommand(streams, global),
 		snapshot.NewCommand(streams, global),
 		demo.NewCommand(streams, global),
 		version.NewCommand(streams),

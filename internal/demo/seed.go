@@ -5,6 +5,10 @@ import (
 	_ "embed"
 	"fmt"
 	"log/slog"
+	"os"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"sigs.k8s.io/yaml"
 
@@ -77,4 +81,21 @@ func Seed(ctx context.Context, c *localcluster.Cluster, opts SeedOptions) (*Stat
 		return nil, err
 	}
 	return WaitReady(ctx, c.Client(), opts.Progress)
+}
+
+//go:embed platform/profile.yaml
+var profileYAML []byte
+
+// WriteProfile writes the platform's upgrade profile for cluster c, with
+// its identity (the kube-system namespace UID) and target, to path.
+func WriteProfile(ctx context.Context, c *localcluster.Cluster, target, path string) error {
+	ns, err := c.Client().CoreV1().Namespaces().Get(ctx, "kube-system", metav1.GetOptions{})
+	if err != nil {
+		return fmt.Errorf("read the cluster's identity: %w", err)
+	}
+	data := strings.NewReplacer("__CLUSTER_UID__", string(ns.UID), "__TARGET__", target).Replace(string(profileYAML))
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		return fmt.Errorf("write the demo profile: %w", err)
+	}
+	return nil
 }

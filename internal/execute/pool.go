@@ -51,6 +51,14 @@ func (env *Env) upgradePool(ctx context.Context, st plan.Step) error {
 		}
 		old := outdated(nodes, target)
 		if len(old) == 0 {
+			// Nodes this step cordoned are uncordoned if they remain (in
+			// place), or recorded as gone: also after a crash between a
+			// node's upgrade and its uncordon.
+			for _, n := range env.changedBy(st.ID, "node") {
+				if err := env.restoreNode(ctx, st.ID, n); err != nil {
+					return err
+				}
+			}
 			return env.restored(st.ID, "pool "+st.Pool, "every node at "+st.Version)
 		}
 		template := &old[0]

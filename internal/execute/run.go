@@ -35,6 +35,8 @@ type Env struct {
 
 	mu        sync.Mutex
 	originals map[string]json.RawMessage
+	// recordedBy maps each object in originals to the step that changed it.
+	recordedBy map[string]string
 }
 
 // ErrWrongCluster is returned when the kubeconfig points at another
@@ -69,9 +71,10 @@ func Run(ctx context.Context, env *Env, p *plan.Plan, state *journal.State) erro
 	if env.Progress == nil {
 		env.Progress = func(string, ...any) {}
 	}
-	env.originals = map[string]json.RawMessage{}
+	env.originals, env.recordedBy = map[string]json.RawMessage{}, map[string]string{}
 	for k, v := range state.Originals {
 		env.originals[k] = v
+		env.recordedBy[k] = state.OriginalSteps[k]
 	}
 	done := map[string]bool{}
 	for id := range state.Done {
@@ -210,8 +213,24 @@ func (env *Env) record(step, object string, original any) error {
 	}
 	env.mu.Lock()
 	env.originals[object] = data
+	env.recordedBy[object] = step
 	env.mu.Unlock()
 	return nil
+}
+
+// changedBy lists the objects of a kind ("node") that step changed and
+// that are not restored yet.
+func (env *Env) changedBy(step, kind string) []string {
+	env.mu.Lock()
+	defer env.mu.Unlock()
+	var out []string
+	for o, s := range env.recordedBy {
+		if k, _, _ := cutObject(o); s == step && k == kind {
+			out = append(out, o)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // original returns an object's recorded original state.
@@ -232,6 +251,7 @@ func (env *Env) restored(step, object, how string) error {
 	}
 	env.mu.Lock()
 	delete(env.originals, object)
+	delete(env.recordedBy, object)
 	env.mu.Unlock()
 	return nil
 }
@@ -275,7 +295,7 @@ func (env *Env) compensate(ctx context.Context) error {
 // restoreNode uncordons a node that was schedulable before the run, if it
 // still exists.
 func (env *Env) restoreNode(ctx context.Context, step, object string) error {
-	_, name, _ := cutObject(object)
+	_, _, name := cutObject(object)
 	var orig struct {
 		Unschedulable bool `json:"unschedulable"`
 	}

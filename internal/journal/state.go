@@ -16,8 +16,10 @@ type State struct {
 	// stopped.
 	Started []string
 	// Originals maps each object changed to its state before the first
-	// change, for those not restored yet.
-	Originals map[string]json.RawMessage
+	// change, for those not restored yet; OriginalSteps to the step that
+	// recorded it.
+	Originals     map[string]json.RawMessage
+	OriginalSteps map[string]string
 }
 
 // Compensate is the step name of restorations made when a run stops early
@@ -27,7 +29,7 @@ const Compensate = "compensate"
 
 // Replay folds entries into a State.
 func Replay(entries []Entry) *State {
-	s := &State{Done: map[string]bool{}, Failed: map[string]string{}, Originals: map[string]json.RawMessage{}}
+	s := &State{Done: map[string]bool{}, Failed: map[string]string{}, Originals: map[string]json.RawMessage{}, OriginalSteps: map[string]string{}}
 	started := map[string]bool{}
 	restored := map[string]bool{}
 	changedBy := map[string][]string{}
@@ -46,6 +48,7 @@ func Replay(entries []Entry) *State {
 			// records again sees its own earlier change.
 			if _, ok := s.Originals[e.Object]; !ok || restored[e.Object] {
 				s.Originals[e.Object] = e.Data
+				s.OriginalSteps[e.Object] = e.Step
 				delete(restored, e.Object)
 			}
 		case Restored:
@@ -66,6 +69,7 @@ func Replay(entries []Entry) *State {
 	}
 	for obj := range restored {
 		delete(s.Originals, obj)
+		delete(s.OriginalSteps, obj)
 	}
 	for step := range started {
 		s.Started = append(s.Started, step)

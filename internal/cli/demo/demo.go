@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -112,10 +113,23 @@ func (o *Options) Validate() error {
 	return nil
 }
 
+// upgradeTarget is the minor after the one the demo starts at.
+func (o *Options) upgradeTarget() string {
+	v, _ := localcluster.PinnedVersions().Resolve(o.Version)
+	minors := localcluster.PinnedVersions().Minors()
+	for i, m := range minors {
+		if strings.HasPrefix(v, "v"+m+".") && i+1 < len(minors) {
+			return minors[i+1]
+		}
+	}
+	return minors[len(minors)-1]
+}
+
 // summary is what the demo prints.
 type summary struct {
 	KubernetesVersion string           `json:"kubernetesVersion"`
 	Kubeconfig        string           `json:"kubeconfig"`
+	Profile           string           `json:"profile"`
 	Dir               string           `json:"dir"`
 	Kept              bool             `json:"kept"`
 	Platform          *platform.Status `json:"platform"`
@@ -141,6 +155,13 @@ func (o *Options) Run(ctx context.Context) (err error) {
 		}
 	}()
 	progress.step("control plane %s is up in %s; adding node pools and the platform", c.Version(), time.Since(started).Round(time.Second))
+	serveCtx, stopServing := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopServing()
+	go func() {
+		if err := c.Serve(serveCtx); err != nil {
+			log.Warn("control socket stopped", "err", err)
+		}
+	}()
 
 	seedCtx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
@@ -154,7 +175,11 @@ func (o *Options) Run(ctx context.Context) (err error) {
 	}
 	progress.step("platform ready in %s", time.Since(started).Round(time.Second))
 
-	s := summary{KubernetesVersion: c.Version(), Kubeconfig: c.Kubeconfig(), Dir: c.Dir(), Kept: o.Keep, Platform: status}
+	profilePath := filepath.Join(c.Dir(), "kubehop.yaml")
+	if err := platform.WriteProfile(ctx, c, o.upgradeTarget(), profilePath); err != nil {
+		return err
+	}
+	s := summary{KubernetesVersion: c.Version(), Kubeconfig: c.Kubeconfig(), Dir: c.Dir(), Profile: profilePath, Kept: o.Keep, Platform: status}
 	if o.Output.Structured() {
 		if err := o.Output.PrintStructured(o.streams.Out, s); err != nil {
 			return err

@@ -1,0 +1,220 @@
+// Package apply implements `kubehop apply` and `kubehop resume`.
+package apply
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/kubehop/kubehop/internal/cli/cmdutil"
+	cliplan "github.com/kubehop/kubehop/internal/cli/plan"
+	"github.com/kubehop/kubehop/internal/drain"
+	"github.com/kubehop/kubehop/internal/execute"
+	"github.com/kubehop/kubehop/internal/exitcode"
+	"github.com/kubehop/kubehop/internal/journal"
+	"github.com/kubehop/kubehop/internal/localcluster"
+	"github.com/kubehop/kubehop/internal/plan"
+	"github.com/kubehop/kubehop/internal/profile"
+	"github.com/kubehop/kubehop/internal/provider"
+	"github.com/kubehop/kubehop/internal/provider/local"
+)
+
+// Options are the flags of `kubehop apply` and `kubehop resume`.
+type Options struct {
+	Profile string
+	Journal string
+	Yes     bool
+	resume  bool
+
+	streams cmdutil.IOStreams
+	global  *cmdutil.GlobalOptions
+}
+
+// NewCommand returns the apply command.
+func NewCommand(streams cmdutil.IOStreams, global *cmdutil.GlobalOptions) *cobra.Command {
+	o := &Options{Profile: "kubehop.yaml", streams: streams, global: global}
+	cmd := &cobra.Command{
+		Use:   "apply",
+		Short: "Execute the upgrade plan, with a journal that survives a crash",
+		Long: `Build the plan (as kubehop plan prints it), ask for confirmation, and execute
+it. Before each change the journal records what is about to change and its
+original state (replicas, cordon state), fsynced. If the run stops — a failed
+step, Ctrl-C, a crash — whatever it relaxed or cordoned is restored, and
+'kubehop resume' continues from exactly where it stopped.
+
+kubehop refuses to act on a cluster other than the one the profile names.`,
+		Example: `  kubehop apply --profile kubehop.yaml
+  kubehop apply --profile kubehop.yaml --yes --journal /var/lib/kubehop/prod.journal`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.Run(cmd.Context()) },
+	}
+	o.addFlags(cmd)
+	cmd.Flags().BoolVarP(&o.Yes, "yes", "y", false, "do not ask for confirmation before the first change")
+	return cmd
+}
+
+// NewResumeCommand returns the resume command.
+func NewResumeCommand(streams cmdutil.IOStreams, global *cmdutil.GlobalOptions) *cobra.Command {
+	o := &Options{Profile: "kubehop.yaml", resume: true, Yes: true, streams: streams, global: global}
+	cmd := &cobra.Command{
+		Use:   "resume",
+		Short: "Continue an interrupted apply from its journal",
+		Long: `Continue the plan recorded in the journal after a crash, Ctrl-C or failed
+step: steps already done are skipped, steps that were in flight run again
+(every step is idempotent), and what the interrupted run relaxed is relaxed
+again before the nodes move.`,
+		Example: `  kubehop resume --profile kubehop.yaml`,
+		Args:    cobra.NoArgs,
+		RunE:    func(cmd *cobra.Command, _ []string) error { return o.Run(cmd.Context()) },
+	}
+	o.addFlags(cmd)
+	return cmd
+}
+
+func (o *Options) addFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVarP(&o.Profile, "profile", "p", o.Profile, "profile file")
+	cmd.Flags().StringVar(&o.Journal, "journal", "", "journal file (default .kubehop/<cluster>.journal beside the profile)")
+}
+
+// journalPath is where the journal of a profile's runs lives.
+func (o *Options) journalPath(prof *profile.Profile) string {
+	if o.Journal != "" {
+		return o.Journal
+	}
+	return filepath.Join(filepath.Dir(o.Profile), ".kubehop", prof.Cluster.Name+".journal")
+}
+
+type planRecord struct {
+	ID   string     `json:"id"`
+	Plan *plan.Plan `json:"plan"`
+}
+
+// Run applies, or resumes, the plan.
+func (o *Options) Run(ctx context.Context) error {
+	prof, err := profile.Load(o.Profile)
+	if err != nil {
+		return exitcode.Invalid(err)
+	}
+	path := o.journalPath(prof)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("create journal directory: %w", err)
+	}
+	j, entries, err := journal.Open(path)
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	state := journal.Replay(entries)
+
+	var pl *plan.Plan
+	var client kubernetes.Interface
+	var cluster *cmdutil.Cluster
+	switch {
+	case state.Plan != nil:
+		var rec planRecord
+		if err := json.Unmarshal(state.Plan, &rec); err != nil {
+			return fmt.Errorf("%w: %s: the plan entry cannot be read: %v", journal.ErrCorrupt, path, err)
+		}
+		pl = rec.Plan
+		if !o.resume {
+			if finished(entries) {
+				return exitcode.Invalid(fmt.Errorf("the journal %s records a finished run; move it away to start a new one", path))
+			}
+			return exitcode.Invalid(fmt.Errorf("the journal %s holds a run that has not finished: continue it with kubehop resume --profile %s", path, o.Profile))
+		}
+		if finished(entries) {
+			fmt.Fprintf(o.streams.ErrOut, "The run recorded in %s has finished; nothing to resume.\n", path)
+			return nil
+		}
+		if cluster, client, err = cliplan.Connect(ctx, o.global, prof); err != nil {
+			return err
+		}
+		if err := execute.CheckCluster(ctx, client, pl); err != nil {
+			return exitcode.Invalid(err)
+		}
+		fmt.Fprintf(o.streams.ErrOut, "Resuming plan %s from %s: %d step(s) done, %d in flight.\n", rec.ID, path, len(state.Done), len(state.Started))
+	case o.resume:
+		return exitcode.Invalid(fmt.Errorf("nothing to resume: the journal %s is empty; start with kubehop apply", path))
+	default:
+		prep, err := cliplan.Prepare(ctx, o.global, o.Profile, o.streams)
+		if err != nil {
+			return err
+		}
+		pl, client, cluster = prep.Plan, prep.Client, prep.Cluster
+		pl.Outline(o.streams.ErrOut)
+		if !o.Yes {
+			if err := confirm(o.streams, pl); err != nil {
+				return err
+			}
+		}
+		data, err := json.Marshal(planRecord{ID: pl.ID(), Plan: pl})
+		if err != nil {
+			return err
+		}
+		if _, err := j.Append(journal.Entry{Type: journal.Plan, Data: data, Message: "plan " + pl.ID()}); err != nil {
+			return err
+		}
+	}
+
+	prov, err := providerFor(prof, client, o.global)
+	if err != nil {
+		return exitcode.Invalid(err)
+	}
+	env := &execute.Env{
+		Client: client, Provider: prov, Journal: j, PoolLabel: prof.PoolLabel, Parallelism: prof.Parallelism,
+		Drain:        drain.Options{DeleteEmptyDir: prof.Drain.DeleteEmptyDir, EvictNaked: prof.Drain.EvictNaked},
+		DrainTimeout: prof.Drain.Timeout.Duration,
+		Progress: func(format string, args ...any) {
+			fmt.Fprintf(o.streams.ErrOut, "%s  %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+		},
+	}
+	start := time.Now()
+	if err := execute.Run(ctx, env, pl, state); err != nil {
+		fmt.Fprintf(o.streams.ErrOut, "\nThe run stopped; the journal is %s. Fix the cause, then: kubehop resume --profile %s\n", path, o.Profile)
+		return err
+	}
+	if _, err := j.Append(journal.Entry{Type: journal.Note, Step: "run", Message: "finished"}); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.streams.Out, "Upgraded cluster %s (%s) to %s in %s; journal %s.\n", pl.Cluster.Name, cluster.Context, pl.Target, time.Since(start).Round(time.Second), path)
+	return nil
+}
+
+func finished(entries []journal.Entry) bool {
+	return len(entries) > 0 && entries[len(entries)-1].Step == "run" && entries[len(entries)-1].Message == "finished"
+}
+
+func confirm(streams cmdutil.IOStreams, pl *plan.Plan) error {
+	fmt.Fprintf(streams.ErrOut, "\nApply this plan to cluster %s? Type yes to go on: ", pl.Cluster.Name)
+	answer, err := bufio.NewReader(streams.In).ReadString('\n')
+	if err != nil && !errors.Is(err, os.ErrClosed) && answer == "" {
+		return exitcode.Invalid(errors.New("no confirmation on standard input: pass --yes to apply without asking"))
+	}
+	if strings.TrimSpace(answer) != "yes" {
+		return exitcode.Invalid(errors.New("not confirmed; nothing was changed"))
+	}
+	return nil
+}
+
+// providerFor builds the profile's provider.
+func providerFor(prof *profile.Profile, client kubernetes.Interface, global *cmdutil.GlobalOptions) (provider.Provider, error) {
+	switch prof.Provider {
+	case "local":
+		kubeconfig := global.Cluster.Kubeconfig
+		if kubeconfig == "" {
+			kubeconfig = clientcmd.NewDefaultClientConfigLoadingRules().GetDefaultFilename()
+		}
+		return local.New(client, localcluster.ControlSocketFor(kubeconfig)), nil
+	}
+	return nil, fmt.Errorf("%s: provider %q cannot apply plans yet; only local can (kubehop plan works for every provider)", prof.File(), prof.Provider)
+}
