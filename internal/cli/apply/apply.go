@@ -40,9 +40,14 @@ type Options struct {
 	global  *cmdutil.GlobalOptions
 }
 
+// NewOptions returns apply's defaults.
+func NewOptions(streams cmdutil.IOStreams, global *cmdutil.GlobalOptions) *Options {
+	return &Options{Profile: "kubehop.yaml", streams: streams, global: global}
+}
+
 // NewCommand returns the apply command.
 func NewCommand(streams cmdutil.IOStreams, global *cmdutil.GlobalOptions) *cobra.Command {
-	o := &Options{Profile: "kubehop.yaml", streams: streams, global: global}
+	o := NewOptions(streams, global)
 	cmd := &cobra.Command{
 		Use:   "apply",
 		Short: "Execute the upgrade plan, with a journal that survives a crash",

@@ -14,6 +14,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kubehop/kubehop/internal/cli/apply"
+	clicheck "github.com/kubehop/kubehop/internal/cli/check"
 	"github.com/kubehop/kubehop/internal/cli/cmdutil"
 	platform "github.com/kubehop/kubehop/internal/demo"
 	"github.com/kubehop/kubehop/internal/exitcode"
@@ -43,6 +45,7 @@ type Options struct {
 	Dir           string
 	PodReadyDelay time.Duration
 	Timeout       time.Duration
+	NoUpgrade     bool
 	Output        *cmdutil.OutputOptions
 
 	streams cmdutil.IOStreams
@@ -93,6 +96,7 @@ func (o *Options) AddFlags(cmd *cobra.Command) {
 	fs := cmd.Flags()
 	fs.StringVar(&o.Version, "kubernetes-version", o.Version, "Kubernetes version to start at ("+strings.Join(localcluster.PinnedVersions().Minors(), " or ")+")")
 	fs.BoolVar(&o.Keep, "keep", o.Keep, "keep the cluster running until Ctrl-C")
+	fs.BoolVar(&o.NoUpgrade, "no-upgrade", o.NoUpgrade, "only seed the platform; try check, plan and apply yourself (the profile is written beside the kubeconfig)")
 	fs.StringVar(&o.Dir, "dir", o.Dir, "directory for the cluster's data, kubeconfig and logs (kept afterwards); a temporary one when empty")
 	fs.DurationVar(&o.PodReadyDelay, "pod-ready-delay", o.PodReadyDelay, "how long a pod takes to turn Ready, modelling start-up time")
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "give up if the platform is not ready within this time")
@@ -113,6 +117,25 @@ func (o *Options) Validate() error {
 	return nil
 }
 
+// upgrade runs what an operator would: check, then apply the demo profile's
+// plan (apply prints it first). Reports and progress go to stderr; the
+// demo's summary is its only output.
+func (o *Options) upgrade(ctx context.Context, c *localcluster.Cluster, profilePath string, progress *progress) error {
+	people := cmdutil.IOStreams{In: o.streams.In, Out: o.streams.ErrOut, ErrOut: o.streams.ErrOut}
+	global := &cmdutil.GlobalOptions{Verbosity: o.global.Verbosity, LogFormat: o.global.LogFormat,
+		Cluster: cmdutil.ClusterOptions{Kubeconfig: c.Kubeconfig()}}
+	progress.step("kubehop check --target %s", o.upgradeTarget())
+	chk := clicheck.NewOptions(people, global)
+	chk.Target, chk.Cluster = o.upgradeTarget(), true
+	if err := chk.Run(ctx); err != nil && !errors.Is(err, exitcode.ErrQuiet) {
+		return err
+	}
+	progress.step("kubehop apply --profile %s --yes", profilePath)
+	ap := apply.NewOptions(people, global)
+	ap.Profile, ap.Yes = profilePath, true
+	return ap.Run(ctx)
+}
+
 // upgradeTarget is the minor after the one the demo starts at.
 func (o *Options) upgradeTarget() string {
 	v, _ := localcluster.PinnedVersions().Resolve(o.Version)
@@ -128,6 +151,8 @@ func (o *Options) upgradeTarget() string {
 // summary is what the demo prints.
 type summary struct {
 	KubernetesVersion string           `json:"kubernetesVersion"`
+	StartedAt         string           `json:"startedAt"`
+	Journal           string           `json:"journal,omitempty"`
 	Kubeconfig        string           `json:"kubeconfig"`
 	Profile           string           `json:"profile"`
 	Dir               string           `json:"dir"`
@@ -179,7 +204,18 @@ func (o *Options) Run(ctx context.Context) (err error) {
 	if err := platform.WriteProfile(ctx, c, o.upgradeTarget(), profilePath); err != nil {
 		return err
 	}
-	s := summary{KubernetesVersion: c.Version(), Kubeconfig: c.Kubeconfig(), Dir: c.Dir(), Profile: profilePath, Kept: o.Keep, Platform: status}
+	s := summary{StartedAt: c.Version(), Kubeconfig: c.Kubeconfig(), Dir: c.Dir(), Profile: profilePath, Kept: o.Keep}
+	if !o.NoUpgrade {
+		if err := o.upgrade(ctx, c, profilePath, progress); err != nil {
+			return fmt.Errorf("upgrade the demo platform (component logs in %s): %w", c.LogDir(), err)
+		}
+		s.Journal = filepath.Join(c.Dir(), ".kubehop", "kubehop-demo.journal")
+		if status, err = platform.WaitReady(seedCtx, c.Client(), nil); err != nil {
+			return fmt.Errorf("after the upgrade: %w", err)
+		}
+		progress.step("upgraded to %s in %s", c.Version(), time.Since(started).Round(time.Second))
+	}
+	s.KubernetesVersion, s.Platform = c.Version(), status
 	if o.Output.Structured() {
 		if err := o.Output.PrintStructured(o.streams.Out, s); err != nil {
 			return err
@@ -196,7 +232,11 @@ func (o *Options) Run(ctx context.Context) (err error) {
 }
 
 func printSummary(w io.Writer, s summary, kubectl string) {
-	fmt.Fprintf(w, "Local cluster at Kubernetes %s with the demo platform.\n\nNODES\n", s.KubernetesVersion)
+	if s.StartedAt != s.KubernetesVersion {
+		fmt.Fprintf(w, "Local cluster upgraded from Kubernetes %s to %s with the demo platform on it (journal %s).\n\nNODES\n", s.StartedAt, s.KubernetesVersion, s.Journal)
+	} else {
+		fmt.Fprintf(w, "Local cluster at Kubernetes %s with the demo platform.\n\nNODES\n", s.KubernetesVersion)
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "POOL\tNODE\tKUBELET\tRUNTIME\tREADY")
 	for _, n := range s.Platform.Nodes {
