@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
@@ -46,7 +47,14 @@ var ErrWrongCluster = errors.New("wrong cluster")
 // CheckCluster refuses to act unless the cluster's kube-system namespace
 // has the UID the plan names.
 func CheckCluster(ctx context.Context, client kubernetes.Interface, p *plan.Plan) error {
-	ns, err := client.CoreV1().Namespaces().Get(ctx, metav1.NamespaceSystem, metav1.GetOptions{})
+	var ns *corev1.Namespace
+	// The API server may be restarting: a run killed during a control-plane
+	// upgrade is resumed while the new one starts.
+	err := retryTransient(ctx, 3*time.Minute, func(string, ...any) {}, "read kube-system", func() error {
+		var err error
+		ns, err = client.CoreV1().Namespaces().Get(ctx, metav1.NamespaceSystem, metav1.GetOptions{})
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("read the cluster's identity (namespace kube-system): %w", err)
 	}
@@ -158,7 +166,9 @@ func (env *Env) runStep(ctx context.Context, st plan.Step) error {
 	}
 	env.Progress("start  %s: %s", st.ID, st.Title)
 	start := time.Now()
-	err := env.act(ctx, st)
+	// Steps are idempotent, so one that failed on a passing API outage
+	// runs again.
+	err := retryTransient(ctx, 5*time.Minute, env.Progress, st.ID, func() error { return env.act(ctx, st) })
 	if err != nil {
 		if _, jerr := env.Journal.Append(journal.Entry{Type: journal.Failed, Step: st.ID, Message: err.Error()}); jerr != nil {
 			return errors.Join(err, jerr)
