@@ -150,9 +150,10 @@ func Pass(ctx context.Context, client kubernetes.Interface, node string, opts Op
 }
 
 func evict(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod, opts Options) error {
-	eviction := &policyv1.Eviction{ObjectMeta: metav1.ObjectMeta{Namespace: pod.Namespace, Name: pod.Name}}
-	if opts.GracePeriodSeconds != nil {
-		eviction.DeleteOptions = &metav1.DeleteOptions{GracePeriodSeconds: opts.GracePeriodSeconds}
+	eviction := &policyv1.Eviction{ObjectMeta: metav1.ObjectMeta{Namespace: pod.Namespace, Name: pod.Name},
+		DeleteOptions: &metav1.DeleteOptions{GracePeriodSeconds: opts.GracePeriodSeconds}}
+	if opts.DryRun {
+		eviction.DeleteOptions.DryRun = []string{metav1.DryRunAll}
 	}
 	return client.PolicyV1().Evictions(pod.Namespace).Evict(ctx, eviction)
 }

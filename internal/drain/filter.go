@@ -28,6 +28,9 @@ type Options struct {
 	EvictNaked bool
 	// GracePeriodSeconds overrides the pods' own termination grace period.
 	GracePeriodSeconds *int64
+	// DryRun asks the API server to check each eviction (including its
+	// disruption budget) without evicting anything.
+	DryRun bool
 }
 
 // Filter decides about one pod and says why.

@@ -225,7 +225,20 @@ func TestApplyUpgradesTheDemoPlatform(t *testing.T) {
 	// 0 and back, which the journal shows.
 	watcher := watchBudgets(ctx, t, c.Client(), "shared/telegraf-prom")
 
-	code, out, errOut := kubehop(ctx, "apply", "--kubeconfig", c.Kubeconfig(), "--profile", profile, "--yes")
+	// A dry run changes nothing and writes no journal, and says which
+	// evictions the budgets refuse now.
+	code, out, errOut := kubehop(ctx, "apply", "--dry-run", "--kubeconfig", c.Kubeconfig(), "--profile", profile)
+	if code != 0 || !strings.Contains(out, "nothing was changed") || !strings.Contains(out, "telegraf-prom") || !strings.Contains(out, "freed by the relax step") {
+		t.Fatalf("apply --dry-run: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(c.Dir(), ".kubehop")); !os.IsNotExist(err) {
+		t.Errorf("a dry run wrote a journal: %v", err)
+	}
+	if got := readState(ctx, t, c, "v1.36.3"); !strings.Contains(got, "Deployment shared/telegraf-prom 1/1") {
+		t.Errorf("the dry run changed the cluster:\n%s", got)
+	}
+
+	code, out, errOut = kubehop(ctx, "apply", "--kubeconfig", c.Kubeconfig(), "--profile", profile, "--yes")
 	if code != 0 {
 		t.Fatalf("kubehop apply: exit %d\n%s\n%s", code, out, errOut)
 	}

@@ -34,6 +34,7 @@ type Options struct {
 	Profile string
 	Journal string
 	Yes     bool
+	DryRun  bool
 	resume  bool
 
 	streams cmdutil.IOStreams
@@ -65,6 +66,7 @@ kubehop refuses to act on a cluster other than the one the profile names.`,
 	}
 	o.addFlags(cmd)
 	cmd.Flags().BoolVarP(&o.Yes, "yes", "y", false, "do not ask for confirmation before the first change")
+	cmd.Flags().BoolVar(&o.DryRun, "dry-run", false, "change nothing: send each step's first change with server-side dry-run (scaling, cordons, every eviction and its budget) and report")
 	return cmd
 }
 
@@ -109,6 +111,9 @@ func (o *Options) Run(ctx context.Context) error {
 	prof, err := profile.Load(o.Profile)
 	if err != nil {
 		return exitcode.Invalid(err)
+	}
+	if o.DryRun {
+		return o.dryRun(ctx, prof)
 	}
 	path := o.journalPath(prof)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -193,6 +198,28 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	fmt.Fprintf(o.streams.Out, "Upgraded cluster %s (%s) to %s in %s; journal %s.\n", pl.Cluster.Name, cluster.Context, pl.Target, time.Since(start).Round(time.Second), path)
 	return nil
+}
+
+// dryRun prints the plan and what the API server says of each step's
+// first change, writing no journal.
+func (o *Options) dryRun(ctx context.Context, prof *profile.Profile) error {
+	prep, err := cliplan.Prepare(ctx, o.global, o.Profile, o.streams)
+	if err != nil {
+		return err
+	}
+	prep.Plan.Outline(o.streams.ErrOut)
+	prov, err := providerFor(prof, prep.Client, o.global)
+	if err != nil {
+		return exitcode.Invalid(err)
+	}
+	env := &execute.Env{Client: prep.Client, Provider: prov, PoolLabel: prof.PoolLabel,
+		Drain: drain.Options{DeleteEmptyDir: prof.Drain.DeleteEmptyDir, EvictNaked: prof.Drain.EvictNaked}}
+	lines, err := execute.DryRun(ctx, env, prep.Plan)
+	fmt.Fprintf(o.streams.Out, "Dry run against cluster %s; nothing was changed.\n", prep.Cluster.Context)
+	for _, l := range lines {
+		fmt.Fprintln(o.streams.Out, l)
+	}
+	return err
 }
 
 func finished(entries []journal.Entry) bool {
