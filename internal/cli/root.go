@@ -40,10 +40,11 @@ The workflow, one command per step:
   4. verify  prove the cluster is healthy afterwards, against the snapshot
              taken before the upgrade.
 
-Available now: check and snapshot (offline checks: check --snapshot FILE),
-and demo, which starts a real local cluster (etcd, kube-apiserver,
-kube-controller-manager, kube-scheduler and kwok nodes) with the platform
-from the runbooks on it. plan, apply and verify follow in the next releases.
+Available now: check and snapshot (offline: check --snapshot FILE); init,
+plan, apply and resume (apply runs on kubehop's local cluster; plans work for
+every provider); and demo, which starts a real local cluster (etcd,
+kube-apiserver, kube-controller-manager, kube-scheduler and kwok nodes) with
+the runbooks' platform and upgrades it. verify as its own command follows.
 
 Exit codes (see docs/exit-codes.md):
   0 success, 1 failure, 2 bad input (nothing changed), 3 warnings found,
