@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
@@ -16,12 +17,18 @@ var ErrNotDrained = errors.New("node not drained")
 // Node drains a node that is already cordoned: it makes passes every
 // interval until the node is empty, a pod is refused, or ctx ends. The
 // error then names the pods and the budgets that block, never a silent
-// hang.
-func Node(ctx context.Context, client kubernetes.Interface, node string, opts Options, interval time.Duration) (*Result, error) {
+// hang. waiting, when set, is told each time what the drain waits on
+// changes (the pods a budget holds back), so a person sees it.
+func Node(ctx context.Context, client kubernetes.Interface, node string, opts Options, interval time.Duration, waiting func(*Result)) (*Result, error) {
+	last := ""
 	for {
 		r, err := Pass(ctx, client, node, opts)
 		if err != nil {
 			return r, err
+		}
+		if summary := r.blockedSummary(); waiting != nil && summary != last && summary != "" {
+			waiting(r)
+			last = summary
 		}
 		if r.Done() {
 			return r, nil
@@ -35,4 +42,12 @@ func Node(ctx context.Context, client kubernetes.Interface, node string, opts Op
 		case <-time.After(interval):
 		}
 	}
+}
+
+func (r *Result) blockedSummary() string {
+	var b strings.Builder
+	for _, p := range r.Blocked {
+		b.WriteString(p.String() + " " + p.Reason + ";")
+	}
+	return b.String()
 }

@@ -178,7 +178,11 @@ func (env *Env) eachNode(ctx context.Context, st plan.Step, nodes []corev1.Node,
 				return
 			}
 			dctx, cancel := context.WithTimeout(ctx, env.DrainTimeout)
-			r, err := drain.Node(dctx, env.Client, n.Name, env.Drain, env.drainInterval())
+			r, err := drain.Node(dctx, env.Client, n.Name, env.Drain, env.drainInterval(), func(r *drain.Result) {
+				for _, b := range r.Blocked {
+					env.Progress("wait   %s: node %s: pod %s waits on %s", st.ID, n.Name, b, b.Reason)
+				}
+			})
 			cancel()
 			if err != nil {
 				errs[i] = err

@@ -150,7 +150,7 @@ func TestParallelDrainsNeverViolateBudgets(t *testing.T) {
 		wg.Go(func() {
 			dctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 			defer cancel()
-			_, errs[i] = drain.Node(dctx, client, n, drain.Options{}, 200*time.Millisecond)
+			_, errs[i] = drain.Node(dctx, client, n, drain.Options{}, 200*time.Millisecond, nil)
 		})
 	}
 	wg.Wait()
@@ -210,7 +210,13 @@ func TestDrainNamesTheBlockingBudgetAndRefusesUnsafePods(t *testing.T) {
 	}
 	dctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	r, err := drain.Node(dctx, client, nodes[0], drain.Options{}, 200*time.Millisecond)
+	var waited []string
+	r, err := drain.Node(dctx, client, nodes[0], drain.Options{}, 200*time.Millisecond, func(r *drain.Result) {
+		waited = append(waited, r.Blocked[0].Reason)
+	})
+	if len(waited) != 1 || !strings.Contains(waited[0], "solo") {
+		t.Errorf("the wait should be reported once, naming the budget: %q", waited)
+	}
 	if !errors.Is(err, drain.ErrNotDrained) || !strings.Contains(err.Error(), "PodDisruptionBudget solo needs 1 healthy pods") {
 		t.Fatalf("drain past a blocking budget: %v, want ErrNotDrained naming the budget", err)
 	}
