@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/kubehop/kubehop/internal/kube"
 	"github.com/kubehop/kubehop/internal/localcluster"
 )
 
@@ -63,7 +64,7 @@ func ReadStatus(ctx context.Context, client kubernetes.Interface) (*Status, erro
 	}
 	for _, n := range nodes.Items {
 		ns := NodeStatus{Name: n.Name, Pool: n.Labels[localcluster.PoolLabel], KubeletVersion: n.Status.NodeInfo.KubeletVersion,
-			Runtime: n.Status.NodeInfo.ContainerRuntimeVersion, Ready: localcluster.NodeReady(&n)}
+			Runtime: n.Status.NodeInfo.ContainerRuntimeVersion, Ready: kube.NodeReady(&n)}
 		if !ns.Ready {
 			s.NotReady = append(s.NotReady, fmt.Sprintf("node %s is not Ready", n.Name))
 		}
@@ -122,7 +123,7 @@ func (s *Status) readNamespace(ctx context.Context, client kubernetes.Interface,
 		if p.Status.Phase == corev1.PodRunning {
 			s.Pods.Running++
 		}
-		if podReady(&p) {
+		if kube.PodHealthy(&p) {
 			s.Pods.Ready++
 		} else {
 			s.NotReady = append(s.NotReady, fmt.Sprintf("pod %s/%s is %s and not Ready", namespace, p.Name, p.Status.Phase))
@@ -166,18 +167,6 @@ func ownedByJob(p *corev1.Pod) bool {
 	for _, ref := range p.OwnerReferences {
 		if ref.Kind == "Job" {
 			return true
-		}
-	}
-	return false
-}
-
-func podReady(p *corev1.Pod) bool {
-	if p.Status.Phase != corev1.PodRunning {
-		return false
-	}
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
 		}
 	}
 	return false

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kubehop/kubehop/internal/inventory"
 	"github.com/kubehop/kubehop/internal/journal"
+	"github.com/kubehop/kubehop/internal/kube"
 	"github.com/kubehop/kubehop/internal/plan"
 )
 
@@ -157,7 +158,7 @@ func (env *Env) waitGates(ctx context.Context, st plan.Step) error {
 			}
 			ready := 0
 			for _, p := range pods.Items {
-				if podReady(&p) {
+				if kube.PodHealthy(&p) {
 					ready++
 				}
 			}
@@ -170,18 +171,6 @@ func (env *Env) waitGates(ctx context.Context, st plan.Step) error {
 		env.Progress("gate   %s: pods %s in %s are Running and Ready", st.ID, g.Selector, g.Namespace)
 	}
 	return nil
-}
-
-func podReady(p *corev1.Pod) bool {
-	if p.DeletionTimestamp != nil || p.Status.Phase != corev1.PodRunning {
-		return false
-	}
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }
 
 // verify waits until every node is Ready, schedulable and at the target
@@ -206,7 +195,7 @@ func (env *Env) verify(ctx context.Context, target string) error {
 				problems = append(problems, fmt.Sprintf("node %s runs kubelet %s", n.Name, n.Status.NodeInfo.KubeletVersion))
 			case n.Spec.Unschedulable:
 				problems = append(problems, "node "+n.Name+" is cordoned")
-			case !nodeReady(&n):
+			case !kube.NodeReady(&n):
 				problems = append(problems, "node "+n.Name+" is not Ready")
 			}
 		}
@@ -252,15 +241,6 @@ func replicasOf(p *int32) int32 {
 		return 1
 	}
 	return *p
-}
-
-func nodeReady(n *corev1.Node) bool {
-	for _, c := range n.Status.Conditions {
-		if c.Type == corev1.NodeReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }
 
 // poolNodes lists the nodes of a pool, by the pool label.

@@ -16,6 +16,8 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/kubehop/kubehop/internal/kube"
 )
 
 // Container runtimes a node can report.
@@ -168,7 +170,7 @@ func WaitNodesReady(ctx context.Context, client kubernetes.Interface, names ...s
 		var still []string
 		for _, name := range pending {
 			n, err := client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
-			if err != nil || !NodeReady(n) {
+			if err != nil || !kube.NodeReady(n) {
 				still = append(still, name)
 			}
 		}
@@ -179,14 +181,4 @@ func WaitNodesReady(ctx context.Context, client kubernetes.Interface, names ...s
 		return fmt.Errorf("wait for nodes %s to become Ready (is kwok running? see its log in the cluster directory): %w", strings.Join(pending, ", "), err)
 	}
 	return nil
-}
-
-// NodeReady reports whether a node's Ready condition is True.
-func NodeReady(n *corev1.Node) bool {
-	for _, cond := range n.Status.Conditions {
-		if cond.Type == corev1.NodeReady {
-			return cond.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }

@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubehop/kubehop/internal/demo"
+	"github.com/kubehop/kubehop/internal/kube"
 	"github.com/kubehop/kubehop/internal/localcluster"
 )
 
@@ -93,7 +94,7 @@ func TestPlatformStaysReady(t *testing.T) {
 			if !slices.Contains(poolNames, n.Labels[localcluster.PoolLabel]) {
 				t.Fatalf("node %s is in no pool of the platform", n.Name)
 			}
-			if !localcluster.NodeReady(&n) {
+			if !kube.NodeReady(&n) {
 				t.Fatalf("after %d checks: node %s is not Ready: %+v", checks, n.Name, n.Status.Conditions)
 			}
 			if w, ok := want[n.Name]; !ok {

@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubehop/kubehop/internal/drain"
+	"github.com/kubehop/kubehop/internal/kube"
 	"github.com/kubehop/kubehop/internal/localcluster"
 )
 
@@ -36,7 +37,7 @@ func watchReady(ctx context.Context, t *testing.T, client kubernetes.Interface, 
 		t.Fatal(err)
 	}
 	for _, p := range list.Items {
-		w.pods[p.Name] = healthy(&p)
+		w.pods[p.Name] = kube.PodHealthy(&p)
 	}
 	w.record()
 	wi, err := client.CoreV1().Pods(namespace).Watch(ctx, metav1.ListOptions{LabelSelector: "app=" + app, ResourceVersion: list.ResourceVersion})
@@ -53,7 +54,7 @@ func watchReady(ctx context.Context, t *testing.T, client kubernetes.Interface, 
 			if ev.Type == watch.Deleted {
 				delete(w.pods, p.Name)
 			} else {
-				w.pods[p.Name] = healthy(p)
+				w.pods[p.Name] = kube.PodHealthy(p)
 			}
 			w.mu.Unlock()
 			w.record()
@@ -78,18 +79,6 @@ func (w *budgetWatcher) min() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.lowest
-}
-
-func healthy(p *corev1.Pod) bool {
-	if p.DeletionTimestamp != nil || p.Status.Phase != corev1.PodRunning {
-		return false
-	}
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }
 
 func TestParallelDrainsNeverViolateBudgets(t *testing.T) {

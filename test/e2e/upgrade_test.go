@@ -28,6 +28,7 @@ import (
 	"github.com/kubehop/kubehop/internal/demo"
 	"github.com/kubehop/kubehop/internal/exitcode"
 	"github.com/kubehop/kubehop/internal/journal"
+	"github.com/kubehop/kubehop/internal/kube"
 	"github.com/kubehop/kubehop/internal/localcluster"
 )
 
@@ -125,7 +126,7 @@ func watchBudgets(ctx context.Context, t *testing.T, client kubernetes.Interface
 				w.pods[p.Namespace+"/"+p.Name] = p
 			}
 			for _, b := range w.budgets {
-				if n := w.count(b, healthy); n < b.minHealthy {
+				if n := w.count(b, kube.PodHealthy); n < b.minHealthy {
 					w.violations = append(w.violations, fmt.Sprintf("%s %s/%s: %d healthy, budget needs %d", time.Now().Format(time.StampMilli), b.namespace, b.name, n, b.minHealthy))
 				}
 			}
