@@ -3,6 +3,7 @@ package journal
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -48,11 +49,34 @@ var ErrCorrupt = errors.New("corrupt journal")
 
 // Journal appends entries to a file.
 type Journal struct {
-	mu   sync.Mutex
-	f    *os.File
-	path string
-	seq  int64
-	now  func() time.Time
+	mu     sync.Mutex
+	f      *os.File
+	path   string
+	seq    int64
+	now    func() time.Time
+	mirror *ConfigMapMirror
+	// stale is set when a copy to the mirror failed: the next one sends
+	// the whole journal.
+	stale bool
+	// MirrorFailed is told when the copy in the cluster could not be
+	// written; the run goes on with the local file.
+	MirrorFailed func(error)
+}
+
+// MirrorTo also copies every entry, after it is fsynced, to a ConfigMap,
+// first bringing the ConfigMap up to date with the entries already written.
+func (j *Journal) MirrorTo(ctx context.Context, m *ConfigMapMirror) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	data, err := os.ReadFile(j.path)
+	if err != nil {
+		return fmt.Errorf("read journal %s: %w", j.path, err)
+	}
+	if err := m.Replace(ctx, data); err != nil {
+		return err
+	}
+	j.mirror = m
+	return nil
 }
 
 // Open opens the journal at path, creating it if needed, and returns the
@@ -133,7 +157,31 @@ func (j *Journal) Append(e Entry) (Entry, error) {
 		return e, fmt.Errorf("sync journal %s: %w", j.path, err)
 	}
 	j.seq = e.Seq
+	if j.mirror != nil {
+		j.copyToMirror(line)
+	}
 	return e, nil
+}
+
+// copyToMirror sends a new line to the mirror, or the whole journal when
+// an earlier copy failed (the API server restarting during a control-plane
+// upgrade), so that the copy never has a gap.
+func (j *Journal) copyToMirror(line []byte) {
+	ctx, cancel := context.WithTimeout(context.Background(), mirrorTimeout)
+	defer cancel()
+	var err error
+	if j.stale {
+		var data []byte
+		if data, err = os.ReadFile(j.path); err == nil {
+			err = j.mirror.Replace(ctx, data)
+		}
+	} else {
+		err = j.mirror.Append(ctx, line)
+	}
+	j.stale = err != nil
+	if err != nil && j.MirrorFailed != nil {
+		j.MirrorFailed(err)
+	}
 }
 
 // Close closes the file.

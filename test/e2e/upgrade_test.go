@@ -239,7 +239,7 @@ func TestApplyUpgradesTheDemoPlatform(t *testing.T) {
 		t.Errorf("the dry run changed the cluster:\n%s", got)
 	}
 
-	code, out, errOut = kubehop(ctx, "apply", "--kubeconfig", c.Kubeconfig(), "--profile", profile, "--yes")
+	code, out, errOut = kubehop(ctx, "apply", "--kubeconfig", c.Kubeconfig(), "--profile", profile, "--yes", "--journal-configmap")
 	if code != 0 {
 		t.Fatalf("kubehop apply: exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -275,6 +275,12 @@ func TestApplyUpgradesTheDemoPlatform(t *testing.T) {
 	s := journal.Replay(entries)
 	if len(s.Originals) != 0 {
 		t.Errorf("changes left unrestored: %v", s.Originals)
+	}
+	// The copy in the cluster holds the whole journal.
+	local, _ := os.ReadFile(filepath.Join(c.Dir(), ".kubehop", "kubehop-demo.journal"))
+	cm, err := c.Client().CoreV1().ConfigMaps("kube-system").Get(ctx, "kubehop-journal-kubehop-demo", metav1.GetOptions{})
+	if err != nil || cm.Data[journal.MirrorKey] != string(local) {
+		t.Errorf("the journal's copy in the cluster: %v, %d bytes against %d locally", err, len(cm.Data[journal.MirrorKey]), len(local))
 	}
 }
 

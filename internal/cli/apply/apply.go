@@ -35,7 +35,11 @@ type Options struct {
 	Journal string
 	Yes     bool
 	DryRun  bool
-	resume  bool
+	// InCluster also keeps the journal in a ConfigMap of the cluster;
+	// FromCluster restores a lost local journal from it.
+	InCluster   bool
+	FromCluster bool
+	resume      bool
 
 	streams cmdutil.IOStreams
 	global  *cmdutil.GlobalOptions
@@ -91,6 +95,15 @@ again before the nodes move.`,
 func (o *Options) addFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVarP(&o.Profile, "profile", "p", o.Profile, "profile file")
 	cmd.Flags().StringVar(&o.Journal, "journal", "", "journal file (default .kubehop/<cluster>.journal beside the profile)")
+	cmd.Flags().BoolVar(&o.InCluster, "journal-configmap", false, "also keep the journal in ConfigMap kube-system/kubehop-journal-<cluster>, so another machine can resume")
+	if o.resume {
+		cmd.Flags().BoolVar(&o.FromCluster, "from-cluster", false, "restore the local journal from the cluster's ConfigMap copy first (when this machine lost it)")
+	}
+}
+
+// mirror is the ConfigMap copy of a profile's journal.
+func mirror(client kubernetes.Interface, prof *profile.Profile) *journal.ConfigMapMirror {
+	return &journal.ConfigMapMirror{Client: client, Namespace: "kube-system", Name: "kubehop-journal-" + prof.Cluster.Name}
 }
 
 // journalPath is where the journal of a profile's runs lives.
@@ -118,6 +131,16 @@ func (o *Options) Run(ctx context.Context) error {
 	path := o.journalPath(prof)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("create journal directory: %w", err)
+	}
+	if o.FromCluster {
+		_, client, err := cliplan.Connect(ctx, o.global, prof)
+		if err != nil {
+			return err
+		}
+		if err := mirror(client, prof).Restore(ctx, path); err != nil {
+			return exitcode.Invalid(err)
+		}
+		fmt.Fprintf(o.streams.ErrOut, "Restored the journal from the cluster into %s.\n", path)
 	}
 	j, entries, err := journal.Open(path)
 	if err != nil {
@@ -176,6 +199,12 @@ func (o *Options) Run(ctx context.Context) error {
 		}
 	}
 
+	if o.InCluster {
+		if err := j.MirrorTo(ctx, mirror(client, prof)); err != nil {
+			return err
+		}
+		j.MirrorFailed = func(err error) { fmt.Fprintf(o.streams.ErrOut, "warning: %v (the local journal is complete)\n", err) }
+	}
 	prov, err := providerFor(prof, client, o.global)
 	if err != nil {
 		return exitcode.Invalid(err)
