@@ -125,7 +125,7 @@ func (env *Env) addNodes(ctx context.Context, st plan.Step, n int, template *cor
 	if err != nil {
 		return fmt.Errorf("add %d node(s) to pool %s: %w", n, st.Pool, err)
 	}
-	env.Progress("nodes  %s: added %v at %s", st.ID, names, st.Version)
+	env.report(EventNodes, st.ID, "", "added %v at %s", names, st.Version)
 	return nil
 }
 
@@ -177,10 +177,11 @@ func (env *Env) eachNode(ctx context.Context, st plan.Step, nodes []corev1.Node,
 				errs[i] = err
 				return
 			}
+			env.report(EventDraining, st.ID, n.Name, "draining node %s", n.Name)
 			dctx, cancel := context.WithTimeout(ctx, env.DrainTimeout)
 			r, err := drain.Node(dctx, env.Client, n.Name, env.Drain, env.drainInterval(), func(r *drain.Result) {
 				for _, b := range r.Blocked {
-					env.Progress("wait   %s: node %s: pod %s waits on %s", st.ID, n.Name, b, b.Reason)
+					env.report(EventWait, st.ID, n.Name, "node %s: pod %s waits on %s", n.Name, b, b.Reason)
 				}
 			})
 			cancel()
@@ -188,7 +189,7 @@ func (env *Env) eachNode(ctx context.Context, st plan.Step, nodes []corev1.Node,
 				errs[i] = err
 				return
 			}
-			env.Progress("drain  %s: node %s drained (%d pod(s) skipped: DaemonSet or mirror)", st.ID, n.Name, len(r.Skipped))
+			env.report(EventDrained, st.ID, n.Name, "node %s drained (%d DaemonSet or mirror pod(s) stay)", n.Name, len(r.Skipped))
 			errs[i] = then(ctx, n.Name)
 		})
 	}

@@ -33,7 +33,7 @@ func Transient(err error) bool {
 
 // retryTransient runs f until it succeeds, fails for good, or transient
 // failures have lasted longer than budget; it backs off between tries.
-func retryTransient(ctx context.Context, budget time.Duration, progress func(string, ...any), what string, f func() error) error {
+func retryTransient(ctx context.Context, budget time.Duration, progress func(string, ...any), f func() error) error {
 	deadline := time.Now().Add(budget)
 	delay := 500 * time.Millisecond
 	for {
@@ -41,7 +41,7 @@ func retryTransient(ctx context.Context, budget time.Duration, progress func(str
 		if err == nil || !Transient(err) || time.Now().After(deadline) || ctx.Err() != nil {
 			return err
 		}
-		progress("retry  %s in %s: %v", what, delay, err)
+		progress("again in %s: %v", delay, err)
 		select {
 		case <-ctx.Done():
 			return err

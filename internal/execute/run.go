@@ -31,8 +31,8 @@ type Env struct {
 	DrainTimeout time.Duration
 	// Parallelism bounds the steps running at once (default 2).
 	Parallelism int
-	// Progress is told what happens, one line at a time.
-	Progress func(format string, args ...any)
+	// Progress is told what happens.
+	Progress func(Event)
 
 	mu        sync.Mutex
 	originals map[string]json.RawMessage
@@ -50,7 +50,7 @@ func CheckCluster(ctx context.Context, client kubernetes.Interface, p *plan.Plan
 	var ns *corev1.Namespace
 	// The API server may be restarting: a run killed during a control-plane
 	// upgrade is resumed while the new one starts.
-	err := retryTransient(ctx, 3*time.Minute, func(string, ...any) {}, "read kube-system", func() error {
+	err := retryTransient(ctx, 3*time.Minute, func(string, ...any) {}, func() error {
 		var err error
 		ns, err = client.CoreV1().Namespaces().Get(ctx, metav1.NamespaceSystem, metav1.GetOptions{})
 		return err
@@ -77,7 +77,7 @@ func Run(ctx context.Context, env *Env, p *plan.Plan, state *journal.State) erro
 		env.DrainTimeout = 10 * time.Minute
 	}
 	if env.Progress == nil {
-		env.Progress = func(string, ...any) {}
+		env.Progress = func(Event) {}
 	}
 	env.originals, env.recordedBy = map[string]json.RawMessage{}, map[string]string{}
 	for k, v := range state.Originals {
@@ -164,22 +164,22 @@ func (env *Env) runStep(ctx context.Context, st plan.Step) error {
 	if _, err := env.Journal.Append(journal.Entry{Type: journal.Begin, Step: st.ID, Message: st.Title}); err != nil {
 		return err
 	}
-	env.Progress("start  %s: %s", st.ID, st.Title)
+	env.report(EventStart, st.ID, "", "%s", st.Title)
 	start := time.Now()
 	// Steps are idempotent, so one that failed on a passing API outage
 	// runs again.
-	err := retryTransient(ctx, 5*time.Minute, env.Progress, st.ID, func() error { return env.act(ctx, st) })
+	err := retryTransient(ctx, 5*time.Minute, func(format string, args ...any) { env.report(EventRetry, st.ID, "", format, args...) }, func() error { return env.act(ctx, st) })
 	if err != nil {
 		if _, jerr := env.Journal.Append(journal.Entry{Type: journal.Failed, Step: st.ID, Message: err.Error()}); jerr != nil {
 			return errors.Join(err, jerr)
 		}
-		env.Progress("failed %s after %s: %v", st.ID, time.Since(start).Round(time.Second), err)
+		env.report(EventFailed, st.ID, "", "after %s: %v", time.Since(start).Round(time.Second), err)
 		return err
 	}
 	if _, err := env.Journal.Append(journal.Entry{Type: journal.Done, Step: st.ID}); err != nil {
 		return err
 	}
-	env.Progress("done   %s in %s", st.ID, time.Since(start).Round(time.Second))
+	env.report(EventDone, st.ID, "", "in %s", time.Since(start).Round(time.Second))
 	return nil
 }
 
@@ -297,7 +297,7 @@ func (env *Env) compensate(ctx context.Context) error {
 		return fmt.Errorf("restore after stopping early: %w", errors.Join(errs...))
 	}
 	if len(objects) > 0 {
-		env.Progress("restored %d object(s) the run had changed; kubehop resume continues the plan", len(objects))
+		env.report(EventRestored, "", "", "%d object(s) the run had changed; kubehop resume continues the plan", len(objects))
 	}
 	return nil
 }

@@ -168,7 +168,7 @@ func (env *Env) waitGates(ctx context.Context, st plan.Step) error {
 		if err != nil {
 			return fmt.Errorf("gate %s/%s before pool %s: %s: %w", g.Namespace, g.Selector, st.Pool, last, err)
 		}
-		env.Progress("gate   %s: pods %s in %s are Running and Ready", st.ID, g.Selector, g.Namespace)
+		env.report(EventGate, st.ID, "", "pods %s in %s are Running and Ready", g.Selector, g.Namespace)
 	}
 	return nil
 }

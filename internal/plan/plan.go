@@ -171,11 +171,35 @@ func Build(p *profile.Profile, s *inventory.Snapshot) (*Plan, error) {
 		}
 		prev, lastPools = pools, pools
 	}
+	// The control plane may already be at the target while nodes lag (it
+	// was upgraded alone, as the AKS runbook does first): the pools still
+	// move.
+	if len(hops) == 0 && nodesBehind(s, p.PoolLabel, target) {
+		var pools []string
+		for _, pool := range p.Pools {
+			st := poolStep("nodes", "", p.Target, pool, nodes[pool.Name])
+			st.After = slices.Clone(relaxIDs)
+			for _, a := range pool.After {
+				st.After = append(st.After, "nodes/pool/"+a)
+			}
+			for _, n := range pool.NotConcurrentWith {
+				st.NotWith = append(st.NotWith, "nodes/pool/"+n)
+			}
+			pools = append(pools, st.ID)
+			pl.Steps = append(pl.Steps, st)
+		}
+		lastPools = pools
+	}
 	for i := range restore {
 		restore[i].After = slices.Clone(lastPools)
-		if len(hops) == 0 {
+		if len(lastPools) == 0 {
 			restore[i].After = relaxIDs
 		}
+	}
+	if len(lastPools) == 0 {
+		// No node moves: nothing to relax.
+		pl.Steps = slices.DeleteFunc(pl.Steps, func(st Step) bool { return st.Phase == "relax" })
+		restore = nil
 	}
 	pl.Steps = append(pl.Steps, restore...)
 	verifyAfter := lastPools
@@ -230,6 +254,17 @@ func poolStep(hid, hop, to string, pool profile.Pool, nodes []string) Step {
 		st.Title += "; first wait until " + strings.Join(g, " and ") + " are Running"
 	}
 	return st
+}
+
+// nodesBehind reports whether any node's kubelet is older than target.
+func nodesBehind(s *inventory.Snapshot, label string, target *version.Version) bool {
+	for _, n := range s.Nodes {
+		kv, err := version.ParseGeneric(n.KubeletVersion)
+		if err != nil || kv.Minor() < target.Minor() {
+			return true
+		}
+	}
+	return false
 }
 
 // poolNodes groups the snapshot's nodes by pool.

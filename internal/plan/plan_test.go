@@ -117,6 +117,34 @@ func TestPlanRules(t *testing.T) {
 	}
 }
 
+// The control plane upgraded alone first (the AKS runbook's way): the
+// plan still moves the pools.
+func TestPlanMovesLaggingPoolsWithoutAHop(t *testing.T) {
+	s := demoSnapshot()
+	s.Cluster.Version = "v1.37.2"
+	pl, err := Build(demoProfile(t), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, st := range pl.Steps {
+		ids = append(ids, st.ID)
+	}
+	if len(pl.Hops) != 0 || !slices.Contains(ids, "nodes/pool/vantiq") || !slices.Contains(ids, "relax/deployment/shared/telegraf-prom") {
+		t.Fatalf("steps %v", ids)
+	}
+	if v, _ := pl.Step("nodes/pool/vantiq"); !slices.Contains(v.After, "nodes/pool/mongodb") || !slices.Contains(v.NotWith, "nodes/pool/mongodb") {
+		t.Errorf("vantiq step %+v", v)
+	}
+	// Everything at the target: only the verification remains.
+	for i := range s.Nodes {
+		s.Nodes[i].KubeletVersion = "v1.37.2"
+	}
+	if pl, err = Build(demoProfile(t), s); err != nil || len(pl.Steps) != 1 || pl.Steps[0].ID != "verify" {
+		t.Errorf("nothing to do: %+v, %v", pl, err)
+	}
+}
+
 func TestPlanRefusesMissingPools(t *testing.T) {
 	s := demoSnapshot()
 	s.Nodes = append(s.Nodes, inventory.Node{Name: "gpu-0", Pool: "gpu", KubeletVersion: "v1.35.4"})

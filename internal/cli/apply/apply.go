@@ -213,12 +213,19 @@ func (o *Options) Run(ctx context.Context) error {
 		Client: client, Provider: prov, Journal: j, PoolLabel: prof.PoolLabel, Parallelism: prof.Parallelism,
 		Drain:        drain.Options{DeleteEmptyDir: prof.Drain.DeleteEmptyDir, EvictNaked: prof.Drain.EvictNaked},
 		DrainTimeout: prof.Drain.Timeout.Duration,
-		Progress: func(format string, args ...any) {
-			fmt.Fprintf(o.streams.ErrOut, "%s  %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
-		},
+		Progress:     lines(o.streams.ErrOut),
+	}
+	var view *liveView
+	if cmdutil.IsTerminal(o.streams.ErrOut) {
+		view = newLiveView(o.streams.ErrOut, cmdutil.TerminalWidth(o.streams.ErrOut), pl, state.Done)
+		env.Progress = view.event
 	}
 	start := time.Now()
-	if err := execute.Run(ctx, env, pl, state); err != nil {
+	err = execute.Run(ctx, env, pl, state)
+	if view != nil {
+		view.Close()
+	}
+	if err != nil {
 		fmt.Fprintf(o.streams.ErrOut, "\nThe run stopped; the journal is %s. Fix the cause, then: kubehop resume --profile %s\n", path, o.Profile)
 		return err
 	}
