@@ -62,7 +62,13 @@ func NewRootCommand(streams cmdutil.IOStreams) *cobra.Command {
 		Example: `  # What stands between the current cluster and 1.37
   kubehop check --target 1.37
 
-  # Start the local demo cluster with the seeded platform and keep it running
+  # Write a profile, review the plan, run it (resume after any interruption)
+  kubehop init -o kubehop.yaml
+  kubehop plan -p kubehop.yaml
+  kubehop apply -p kubehop.yaml
+  kubehop resume -p kubehop.yaml
+
+  # Start the local demo cluster, upgrade its platform, keep it running
   kubehop demo --keep
 
   # Print the version as JSON
