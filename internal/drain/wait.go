@@ -21,11 +21,18 @@ var ErrNotDrained = errors.New("node not drained")
 // changes (the pods a budget holds back), so a person sees it.
 func Node(ctx context.Context, client kubernetes.Interface, node string, opts Options, interval time.Duration, waiting func(*Result)) (*Result, error) {
 	last := ""
+	var prev *Result
 	for {
 		r, err := Pass(ctx, client, node, opts)
 		if err != nil {
+			if ctx.Err() != nil && prev != nil {
+				// Time ran out during a pass: what blocked the last
+				// complete one still blocks.
+				return prev, fmt.Errorf("%w: node %s: %s: %w", ErrNotDrained, node, prev.Summary(), ctx.Err())
+			}
 			return r, err
 		}
+		prev = r
 		if summary := r.blockedSummary(); waiting != nil && summary != last && summary != "" {
 			waiting(r)
 			last = summary

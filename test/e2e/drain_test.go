@@ -197,7 +197,7 @@ func TestDrainNamesTheBlockingBudgetAndRefusesUnsafePods(t *testing.T) {
 	if err != nil || was {
 		t.Fatalf("cordon: was cordoned %t, %v", was, err)
 	}
-	dctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	var waited []string
 	r, err := drain.Node(dctx, client, nodes[0], drain.Options{}, 200*time.Millisecond, func(r *drain.Result) {

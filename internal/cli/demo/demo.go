@@ -209,7 +209,9 @@ func (o *Options) Run(ctx context.Context) (err error) {
 		if err := o.upgrade(ctx, c, profilePath, progress); err != nil {
 			return fmt.Errorf("upgrade the demo platform (component logs in %s): %w", c.LogDir(), err)
 		}
-		s.Journal = filepath.Join(c.Dir(), ".kubehop", "kubehop-demo.journal")
+		if o.Keep || o.Dir != "" {
+			s.Journal = filepath.Join(c.Dir(), ".kubehop", "kubehop-demo.journal") // kept with the cluster's directory
+		}
 		if status, err = platform.WaitReady(seedCtx, c.Client(), nil); err != nil {
 			return fmt.Errorf("after the upgrade: %w", err)
 		}
@@ -233,7 +235,11 @@ func (o *Options) Run(ctx context.Context) (err error) {
 
 func printSummary(w io.Writer, s summary, kubectl string) {
 	if s.StartedAt != s.KubernetesVersion {
-		fmt.Fprintf(w, "Local cluster upgraded from Kubernetes %s to %s with the demo platform on it (journal %s).\n\nNODES\n", s.StartedAt, s.KubernetesVersion, s.Journal)
+		fmt.Fprintf(w, "Local cluster upgraded from Kubernetes %s to %s with the demo platform on it.\n", s.StartedAt, s.KubernetesVersion)
+		if s.Journal != "" {
+			fmt.Fprintf(w, "The upgrade's journal: %s\n", s.Journal)
+		}
+		fmt.Fprint(w, "\nNODES\n")
 	} else {
 		fmt.Fprintf(w, "Local cluster at Kubernetes %s with the demo platform.\n\nNODES\n", s.KubernetesVersion)
 	}
