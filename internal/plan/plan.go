@@ -159,6 +159,11 @@ func Build(p *profile.Profile, s *inventory.Snapshot) (*Plan, error) {
 		var pools []string
 		for _, pool := range p.Pools {
 			st := poolStep(hid, hop, to, pool, nodes[pool.Name])
+			if i > 0 {
+				// The first hop replaces or renames nodes: later hops move
+				// whatever nodes the pool has then.
+				st.Nodes = nil
+			}
 			st.After = append([]string{cp.ID}, relaxIDs...)
 			for _, a := range pool.After {
 				st.After = append(st.After, hid+"/pool/"+a)

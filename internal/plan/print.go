@@ -74,6 +74,9 @@ func manual(st Step) []string {
 		for _, n := range st.Nodes {
 			out = append(out, fmt.Sprintf("`kubectl cordon %s && kubectl drain %s --ignore-daemonsets --delete-emptydir-data`, then upgrade or replace it.", n, n))
 		}
+		if len(st.Nodes) == 0 {
+			out = append(out, fmt.Sprintf("For each node of pool %s as it is then: `kubectl cordon NODE && kubectl drain NODE --ignore-daemonsets --delete-emptydir-data`, then upgrade or replace it.", st.Pool))
+		}
 		return out
 	case KindVerify:
 		return []string{"`kubectl get nodes` shows every node Ready at the target; `kubectl get deploy,sts,ds -A` shows every workload fully available; no node is SchedulingDisabled."}
