@@ -88,27 +88,24 @@ func (s *Status) readNamespace(ctx context.Context, client kubernetes.Interface,
 	if err != nil {
 		return fmt.Errorf("list deployments in %s: %w", namespace, err)
 	}
-	for _, d := range deploys.Items {
-		desired := ptrOr(d.Spec.Replicas, 1)
-		fresh := d.Status.ObservedGeneration >= d.Generation
-		s.addWorkload(WorkloadStatus{"Deployment", namespace, d.Name, desired, d.Status.AvailableReplicas, d.Status.UpdatedReplicas}, fresh)
+	for i := range deploys.Items {
+		s.addWorkload("Deployment", namespace, deploys.Items[i].Name, kube.DeploymentRollout(&deploys.Items[i]))
 	}
 	sets, err := client.AppsV1().StatefulSets(namespace).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return fmt.Errorf("list statefulsets in %s: %w", namespace, err)
 	}
-	for _, st := range sets.Items {
-		desired := ptrOr(st.Spec.Replicas, 1)
-		fresh := st.Status.ObservedGeneration >= st.Generation
-		s.addWorkload(WorkloadStatus{"StatefulSet", namespace, st.Name, desired, st.Status.ReadyReplicas, st.Status.UpdatedReplicas}, fresh)
+	for i := range sets.Items {
+		s.addWorkload("StatefulSet", namespace, sets.Items[i].Name, kube.StatefulSetRollout(&sets.Items[i]))
 	}
 	daemons, err := client.AppsV1().DaemonSets(namespace).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return fmt.Errorf("list daemonsets in %s: %w", namespace, err)
 	}
-	for _, ds := range daemons.Items {
-		fresh := ds.Status.ObservedGeneration >= ds.Generation && ds.Status.DesiredNumberScheduled > 0
-		s.addWorkload(WorkloadStatus{"DaemonSet", namespace, ds.Name, ds.Status.DesiredNumberScheduled, ds.Status.NumberReady, ds.Status.UpdatedNumberScheduled}, fresh)
+	for i := range daemons.Items {
+		r := kube.DaemonSetRollout(&daemons.Items[i])
+		r.Observed = r.Observed && r.Desired > 0 // a DaemonSet with no node yet is not ready
+		s.addWorkload("DaemonSet", namespace, daemons.Items[i].Name, r)
 	}
 	pods, err := client.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{})
 	if err != nil {
@@ -132,9 +129,10 @@ func (s *Status) readNamespace(ctx context.Context, client kubernetes.Interface,
 	return nil
 }
 
-func (s *Status) addWorkload(w WorkloadStatus, fresh bool) {
+func (s *Status) addWorkload(kind, namespace, name string, r kube.Rollout) {
+	w := WorkloadStatus{Kind: kind, Namespace: namespace, Name: name, Desired: r.Desired, Ready: r.Ready, Updated: r.Updated}
 	s.Workloads = append(s.Workloads, w)
-	if !fresh || w.Ready != w.Desired || w.Updated != w.Desired {
+	if !r.Complete() {
 		s.NotReady = append(s.NotReady, fmt.Sprintf("%s %s/%s: %d of %d ready, %d updated", w.Kind, w.Namespace, w.Name, w.Ready, w.Desired, w.Updated))
 	}
 }
@@ -170,11 +168,4 @@ func ownedByJob(p *corev1.Pod) bool {
 		}
 	}
 	return false
-}
-
-func ptrOr(p *int32, def int32) int32 {
-	if p == nil {
-		return def
-	}
-	return *p
 }

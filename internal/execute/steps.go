@@ -123,21 +123,24 @@ func (env *Env) scaleRestore(ctx context.Context, step, object string) error {
 func (env *Env) waitWorkload(ctx context.Context, object string, want int32) error {
 	kind, ns, name := cutObject(object)
 	err := wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, 10*time.Minute, true, func(ctx context.Context) (bool, error) {
+		var r kube.Rollout
 		switch kind {
 		case "Deployment":
 			d, err := env.Client.AppsV1().Deployments(ns).Get(ctx, name, metav1.GetOptions{})
 			if err != nil {
 				return false, nil
 			}
-			return d.Status.ObservedGeneration >= d.Generation && d.Status.Replicas == want && d.Status.AvailableReplicas == want, nil
+			r = kube.DeploymentRollout(d)
 		case "StatefulSet":
 			s, err := env.Client.AppsV1().StatefulSets(ns).Get(ctx, name, metav1.GetOptions{})
 			if err != nil {
 				return false, nil
 			}
-			return s.Status.ObservedGeneration >= s.Generation && s.Status.Replicas == want && s.Status.ReadyReplicas == want, nil
+			r = kube.StatefulSetRollout(s)
+		default:
+			return false, fmt.Errorf("cannot wait for %s", object)
 		}
-		return false, fmt.Errorf("cannot wait for %s", object)
+		return r.Desired == want && r.Complete(), nil
 	})
 	if err != nil {
 		return fmt.Errorf("wait for %s to have %d ready replicas: %w", object, want, err)
@@ -203,29 +206,30 @@ func (env *Env) verify(ctx context.Context, target string) error {
 		if err != nil {
 			return false, nil
 		}
-		for _, d := range deps.Items {
-			r := replicasOf(d.Spec.Replicas)
-			if d.Status.ObservedGeneration < d.Generation || d.Status.UpdatedReplicas != r || d.Status.AvailableReplicas != r {
-				problems = append(problems, fmt.Sprintf("Deployment %s/%s: %d of %d available", d.Namespace, d.Name, d.Status.AvailableReplicas, r))
+		for i := range deps.Items {
+			d := &deps.Items[i]
+			if r := kube.DeploymentRollout(d); !r.Complete() {
+				problems = append(problems, fmt.Sprintf("Deployment %s/%s: %d of %d available", d.Namespace, d.Name, r.Ready, r.Desired))
 			}
 		}
 		sets, err := env.Client.AppsV1().StatefulSets("").List(ctx, metav1.ListOptions{})
 		if err != nil {
 			return false, nil
 		}
-		for _, s := range sets.Items {
-			r := replicasOf(s.Spec.Replicas)
-			if s.Status.ObservedGeneration < s.Generation || s.Status.ReadyReplicas != r {
-				problems = append(problems, fmt.Sprintf("StatefulSet %s/%s: %d of %d ready", s.Namespace, s.Name, s.Status.ReadyReplicas, r))
+		for i := range sets.Items {
+			s := &sets.Items[i]
+			if r := kube.StatefulSetRollout(s); !r.Complete() {
+				problems = append(problems, fmt.Sprintf("StatefulSet %s/%s: %d of %d ready", s.Namespace, s.Name, r.Ready, r.Desired))
 			}
 		}
 		daemons, err := env.Client.AppsV1().DaemonSets("").List(ctx, metav1.ListOptions{})
 		if err != nil {
 			return false, nil
 		}
-		for _, ds := range daemons.Items {
-			if ds.Status.ObservedGeneration < ds.Generation || ds.Status.NumberReady != ds.Status.DesiredNumberScheduled {
-				problems = append(problems, fmt.Sprintf("DaemonSet %s/%s: %d of %d ready", ds.Namespace, ds.Name, ds.Status.NumberReady, ds.Status.DesiredNumberScheduled))
+		for i := range daemons.Items {
+			ds := &daemons.Items[i]
+			if r := kube.DaemonSetRollout(ds); !r.Complete() {
+				problems = append(problems, fmt.Sprintf("DaemonSet %s/%s: %d of %d ready", ds.Namespace, ds.Name, r.Ready, r.Desired))
 			}
 		}
 		return len(problems) == 0, nil
@@ -234,13 +238,6 @@ func (env *Env) verify(ctx context.Context, target string) error {
 		return fmt.Errorf("the cluster is not healthy at %s: %s: %w", target, strings.Join(problems, "; "), err)
 	}
 	return nil
-}
-
-func replicasOf(p *int32) int32 {
-	if p == nil {
-		return 1
-	}
-	return *p
 }
 
 // poolNodes lists the nodes of a pool, by the pool label.

@@ -3,6 +3,7 @@ package kube
 import (
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -30,5 +31,26 @@ func TestReadiness(t *testing.T) {
 	n.Status.Conditions[0].Status = corev1.ConditionTrue
 	if !NodeReady(n) {
 		t.Error("a Ready node read as not Ready")
+	}
+}
+
+func TestRolloutComplete(t *testing.T) {
+	three := int32(3)
+	d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Generation: 2}, Spec: appsv1.DeploymentSpec{Replicas: &three},
+		Status: appsv1.DeploymentStatus{ObservedGeneration: 2, Replicas: 3, AvailableReplicas: 3, UpdatedReplicas: 3}}
+	if !DeploymentRollout(d).Complete() {
+		t.Error("a settled Deployment reads as incomplete")
+	}
+	for name, change := range map[string]func(*appsv1.Deployment){
+		"old generation":  func(d *appsv1.Deployment) { d.Status.ObservedGeneration = 1 },
+		"an old pod left": func(d *appsv1.Deployment) { d.Status.Replicas = 4 },
+		"one unavailable": func(d *appsv1.Deployment) { d.Status.AvailableReplicas = 2 },
+		"one not updated": func(d *appsv1.Deployment) { d.Status.UpdatedReplicas = 2 },
+	} {
+		c := d.DeepCopy()
+		change(c)
+		if DeploymentRollout(c).Complete() {
+			t.Errorf("%s: reads as complete", name)
+		}
 	}
 }

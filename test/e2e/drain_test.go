@@ -13,73 +13,11 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubehop/kubehop/internal/drain"
-	"github.com/kubehop/kubehop/internal/kube"
 	"github.com/kubehop/kubehop/internal/localcluster"
 )
-
-// budgetWatcher records the fewest Ready, non-terminating pods of an app
-// seen at any moment, from a watch independent of the drain.
-type budgetWatcher struct {
-	mu     sync.Mutex
-	pods   map[string]bool
-	lowest int
-}
-
-func watchReady(ctx context.Context, t *testing.T, client kubernetes.Interface, namespace, app string) *budgetWatcher {
-	t.Helper()
-	w := &budgetWatcher{pods: map[string]bool{}, lowest: 1 << 30}
-	list, err := client.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: "app=" + app})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range list.Items {
-		w.pods[p.Name] = kube.PodHealthy(&p)
-	}
-	w.record()
-	wi, err := client.CoreV1().Pods(namespace).Watch(ctx, metav1.ListOptions{LabelSelector: "app=" + app, ResourceVersion: list.ResourceVersion})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		for ev := range wi.ResultChan() {
-			p, ok := ev.Object.(*corev1.Pod)
-			if !ok {
-				continue
-			}
-			w.mu.Lock()
-			if ev.Type == watch.Deleted {
-				delete(w.pods, p.Name)
-			} else {
-				w.pods[p.Name] = kube.PodHealthy(p)
-			}
-			w.mu.Unlock()
-			w.record()
-		}
-	}()
-	return w
-}
-
-func (w *budgetWatcher) record() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	n := 0
-	for _, ok := range w.pods {
-		if ok {
-			n++
-		}
-	}
-	w.lowest = min(w.lowest, n)
-}
-
-func (w *budgetWatcher) min() int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.lowest
-}
 
 func TestParallelDrainsNeverViolateBudgets(t *testing.T) {
 	t.Parallel()
@@ -127,8 +65,9 @@ func TestParallelDrainsNeverViolateBudgets(t *testing.T) {
 	}
 	t.Cleanup(func() { shared.RemoveNodes(context.Background(), fresh...) })
 
-	webWatch := watchReady(ctx, t, client, ns, "web")
-	apiWatch := watchReady(ctx, t, client, ns, "api")
+	// web (6 replicas, maxUnavailable 1) must keep 5 healthy pods, api
+	// (minAvailable 3) 3, at every moment.
+	watcher := watchBudgets(ctx, t, client, ns)
 	// Drain the three old nodes at once.
 	var wg sync.WaitGroup
 	errs := make([]error, len(old))
@@ -150,11 +89,8 @@ func TestParallelDrainsNeverViolateBudgets(t *testing.T) {
 	}
 	waitDeploymentReady(ctx, t, client, ns, "web")
 	waitDeploymentReady(ctx, t, client, ns, "api")
-	if got := webWatch.min(); got < 5 {
-		t.Errorf("web (6 replicas, maxUnavailable 1) fell to %d healthy pods during the drains", got)
-	}
-	if got := apiWatch.min(); got < 3 {
-		t.Errorf("api (minAvailable 3) fell to %d healthy pods during the drains", got)
+	if v := watcher.Violations(); len(v) > 0 {
+		t.Errorf("%d moment(s) below a disruption budget during the drains:\n%s", len(v), strings.Join(v, "\n"))
 	}
 	pods, err := client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
 	if err != nil {

@@ -9,26 +9,17 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/util/intstr"
-	"k8s.io/apimachinery/pkg/watch"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubehop/kubehop/internal/demo"
 	"github.com/kubehop/kubehop/internal/exitcode"
 	"github.com/kubehop/kubehop/internal/journal"
-	"github.com/kubehop/kubehop/internal/kube"
 	"github.com/kubehop/kubehop/internal/localcluster"
 )
 
@@ -66,99 +57,6 @@ func kubehop(ctx context.Context, args ...string) (int, string, string) {
 		return -1, stdout.String(), err.Error()
 	}
 	return 0, stdout.String(), stderr.String()
-}
-
-// pdbWatcher records, from a watch of its own, every moment a workload
-// protected by a PodDisruptionBudget had fewer healthy pods than the budget
-// requires at the workload's full size.
-type pdbWatcher struct {
-	mu         sync.Mutex
-	pods       map[string]*corev1.Pod
-	budgets    []budget
-	violations []string
-}
-
-type budget struct {
-	namespace, name string
-	selector        labels.Selector
-	minHealthy      int
-}
-
-func watchBudgets(ctx context.Context, t *testing.T, client kubernetes.Interface, skip ...string) *pdbWatcher {
-	t.Helper()
-	w := &pdbWatcher{pods: map[string]*corev1.Pod{}}
-	pdbs, err := client.PolicyV1().PodDisruptionBudgets("").List(ctx, metav1.ListOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pods, err := client.CoreV1().Pods("").List(ctx, metav1.ListOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range pods.Items {
-		p := &pods.Items[i]
-		w.pods[p.Namespace+"/"+p.Name] = p
-	}
-	for _, pdb := range pdbs.Items {
-		if slices.Contains(skip, pdb.Namespace+"/"+pdb.Name) {
-			continue
-		}
-		sel, _ := metav1.LabelSelectorAsSelector(pdb.Spec.Selector)
-		b := budget{namespace: pdb.Namespace, name: pdb.Name, selector: sel}
-		expected := w.count(b, func(*corev1.Pod) bool { return true })
-		b.minHealthy = minHealthy(pdb, expected)
-		w.budgets = append(w.budgets, b)
-	}
-	wi, err := client.CoreV1().Pods("").Watch(ctx, metav1.ListOptions{ResourceVersion: pods.ResourceVersion})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		for ev := range wi.ResultChan() {
-			p, ok := ev.Object.(*corev1.Pod)
-			if !ok {
-				continue
-			}
-			w.mu.Lock()
-			if ev.Type == watch.Deleted {
-				delete(w.pods, p.Namespace+"/"+p.Name)
-			} else {
-				w.pods[p.Namespace+"/"+p.Name] = p
-			}
-			for _, b := range w.budgets {
-				if n := w.count(b, kube.PodHealthy); n < b.minHealthy {
-					w.violations = append(w.violations, fmt.Sprintf("%s %s/%s: %d healthy, budget needs %d", time.Now().Format(time.StampMilli), b.namespace, b.name, n, b.minHealthy))
-				}
-			}
-			w.mu.Unlock()
-		}
-	}()
-	return w
-}
-
-func (w *pdbWatcher) count(b budget, ok func(*corev1.Pod) bool) int {
-	n := 0
-	for _, p := range w.pods {
-		if p.Namespace == b.namespace && b.selector.Matches(labels.Set(p.Labels)) && p.Status.Phase != corev1.PodSucceeded && ok(p) {
-			n++
-		}
-	}
-	return n
-}
-
-func (w *pdbWatcher) Violations() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return slices.Clone(w.violations)
-}
-
-func minHealthy(pdb policyv1.PodDisruptionBudget, expected int) int {
-	if pdb.Spec.MaxUnavailable != nil {
-		v, _ := intstr.GetScaledValueFromIntOrPercent(pdb.Spec.MaxUnavailable, expected, true)
-		return expected - v
-	}
-	v, _ := intstr.GetScaledValueFromIntOrPercent(pdb.Spec.MinAvailable, expected, true)
-	return v
 }
 
 // upgradedState describes a cluster after the upgrade, for comparison,
@@ -224,7 +122,7 @@ func TestApplyUpgradesTheDemoPlatform(t *testing.T) {
 	ctx := testContext(t, 10*time.Minute)
 	// telegraf-prom's budget is relaxed by design: the plan scales it to
 	// 0 and back, which the journal shows.
-	watcher := watchBudgets(ctx, t, c.Client(), "shared/telegraf-prom")
+	watcher := watchBudgets(ctx, t, c.Client(), "", "shared/telegraf-prom")
 
 	// A dry run changes nothing and writes no journal, and says which
 	// evictions the budgets refuse now.
@@ -334,7 +232,7 @@ func TestCrashAnywhereResumes(t *testing.T) {
 	seed := time.Now().UnixNano()
 	rng := rand.New(rand.NewPCG(uint64(seed), 0))
 	t.Logf("kill points from seed %d", seed)
-	watcher := watchBudgets(ctx, t, c.Client(), "shared/telegraf-prom")
+	watcher := watchBudgets(ctx, t, c.Client(), "", "shared/telegraf-prom")
 
 	args := []string{"apply", "--yes", "--kubeconfig", c.Kubeconfig(), "--profile", profile}
 	kills := 0
