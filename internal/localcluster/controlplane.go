@@ -3,11 +3,11 @@ package localcluster
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net/http"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -164,13 +164,16 @@ func (c *Cluster) UpgradeControlPlane(ctx context.Context, version string) error
 	return nil
 }
 
+// errExited is returned when a component dies while it starts.
+var errExited = errors.New("component exited")
+
 // waitHealthy polls check until it succeeds, failing early with the end of
 // the component's log if the process exits.
 func waitHealthy(ctx context.Context, p *process, check func(context.Context) error) error {
 	var last error
 	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, startTimeout, true, func(ctx context.Context) (bool, error) {
 		if done, exitErr := p.exited(); done {
-			return false, fmt.Errorf("%s exited (%v) while starting; end of %s:\n%s", p.name, exitErr, p.logPath, p.logTail(30))
+			return false, fmt.Errorf("%w: %s (%v) while starting; end of %s:\n%s", errExited, p.name, exitErr, p.logPath, p.logTail(30))
 		}
 		reqCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
@@ -178,7 +181,7 @@ func waitHealthy(ctx context.Context, p *process, check func(context.Context) er
 		return last == nil, nil
 	})
 	if err != nil {
-		if strings.Contains(err.Error(), "exited") {
+		if errors.Is(err, errExited) {
 			return err
 		}
 		return fmt.Errorf("wait for %s to become healthy (last error: %v); end of %s:\n%s: %w", p.name, last, p.logPath, p.logTail(30), err)

@@ -172,8 +172,11 @@ func (o *Options) Run(ctx context.Context) error {
 		if cluster, client, err = cliplan.Connect(ctx, o.global, prof); err != nil {
 			return err
 		}
-		if err := execute.CheckCluster(ctx, client, pl); err != nil {
-			return exitcode.Invalid(err)
+		// Connect checked the cluster against the profile; the journalled
+		// plan must be for the same one.
+		if pl.Cluster.UID != prof.Cluster.UID {
+			return exitcode.Invalid(fmt.Errorf("%w: the journal %s holds a plan for cluster %s (uid %s), the profile names uid %s; nothing was changed",
+				execute.ErrWrongCluster, path, pl.Cluster.Name, pl.Cluster.UID, prof.Cluster.UID))
 		}
 		fmt.Fprintf(o.streams.ErrOut, "Resuming plan %s from %s: %d step(s) done, %d in flight.\n", rec.ID, path, len(state.Done), len(state.Started))
 	case o.resume:
