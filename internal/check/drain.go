@@ -42,21 +42,39 @@ type BlockingPDB struct {
 	Workloads, Nodes []string
 }
 
+// Budget is a PodDisruptionBudget with the pods it covers and how many of
+// them it lets go at once when all are healthy.
+type Budget struct {
+	Namespace, Name string
+	// Rule is the budget's rule in words, such as "minAvailable 1".
+	Rule    string
+	Allowed int32
+	Pods    []inventory.Pod
+}
+
+// Budgets reads every budget of a snapshot that covers at least one pod.
+func Budgets(s *inventory.Snapshot) []Budget {
+	var out []Budget
+	for _, pdb := range s.PDBs {
+		pods := selectPods(s, pdb.Namespace, pdb.Selector)
+		if len(pods) == 0 {
+			continue
+		}
+		allowed, rule := allowedAtFullHealth(pdb, int32(len(pods)))
+		out = append(out, Budget{Namespace: pdb.Namespace, Name: pdb.Name, Rule: rule, Allowed: allowed, Pods: pods})
+	}
+	return out
+}
+
 // BlockingPDBs finds the budgets of a snapshot that block every drain.
 func BlockingPDBs(s *inventory.Snapshot) []BlockingPDB {
 	var out []BlockingPDB
-	for _, pdb := range s.PDBs {
-		pods := selectPods(s, pdb.Namespace, pdb.Selector)
-		expected := int32(len(pods))
-		if expected == 0 {
+	for _, bu := range Budgets(s) {
+		if bu.Allowed > 0 {
 			continue
 		}
-		allowed, rule := allowedAtFullHealth(pdb, expected)
-		if allowed > 0 {
-			continue
-		}
-		b := BlockingPDB{Namespace: pdb.Namespace, Name: pdb.Name, Rule: rule, Pods: expected}
-		for _, p := range pods {
+		b := BlockingPDB{Namespace: bu.Namespace, Name: bu.Name, Rule: bu.Rule, Pods: int32(len(bu.Pods))}
+		for _, p := range bu.Pods {
 			if p.Node != "" && !slices.Contains(b.Nodes, p.Node) {
 				b.Nodes = append(b.Nodes, p.Node)
 			}

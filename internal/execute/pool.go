@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/version"
 
 	"github.com/kubehop/kubehop/internal/drain"
@@ -91,18 +94,115 @@ func (env *Env) upgradePool(ctx context.Context, st plan.Step) error {
 			if err := env.cordonAll(ctx, st, old); err != nil {
 				return err
 			}
-			batch := old[:min(st.MaxSurge, len(old))]
-			spare := len(nodes) - size.Nodes
-			if need := len(batch) - spare; need > 0 {
-				if err := env.addNodes(ctx, st, need, template); err != nil {
-					return err
-				}
-			}
-			if err := env.eachNode(ctx, st, batch, env.removeNode(st)); err != nil {
+			if err := env.surge(ctx, st, size.Nodes, len(nodes)-len(old), len(nodes), old, template); err != nil {
 				return err
 			}
 		}
 	}
+}
+
+// surge replaces a pool's old nodes with at most MaxSurge nodes beyond its
+// size. The first new nodes are Ready before any drain starts. Then up to
+// MaxSurge old nodes drain at once, those holding the longest
+// disruption-budget chains first; each deleted node makes room for the
+// next new one, which boots while the following drains go on. fresh
+// counts the pool's nodes already at the target and total all of them.
+func (env *Env) surge(ctx context.Context, st plan.Step, size, fresh, total int, old []corev1.Node, template *corev1.Node) error {
+	if need := min(size+st.MaxSurge-total, size-fresh); need > 0 {
+		if err := env.addNodes(ctx, st, need, template); err != nil {
+			return err
+		}
+		fresh += need
+	}
+	old = env.mostConstrainedFirst(ctx, old)
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		errs = append(errs, err)
+		mu.Unlock()
+		cancel(err)
+	}
+	slots := make(chan struct{}, st.MaxSurge)
+next:
+	for _, n := range old {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			break next
+		}
+		wg.Go(func() {
+			err := env.eachNode(ctx, st, []corev1.Node{n}, env.removeNode(st))
+			<-slots
+			if err != nil {
+				fail(err)
+				return
+			}
+			mu.Lock()
+			replace := fresh < size
+			if replace {
+				fresh++
+			}
+			mu.Unlock()
+			if replace {
+				if err := env.addNodes(ctx, st, 1, template); err != nil {
+					fail(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	// A failure cancels the other drains: report the failures, not the
+	// cancellations they caused.
+	var real []error
+	for _, err := range errs {
+		if !errors.Is(err, context.Canceled) {
+			real = append(real, err)
+		}
+	}
+	if len(real) == 0 && len(errs) > 0 {
+		return errs[0]
+	}
+	return errors.Join(real...)
+}
+
+// mostConstrainedFirst orders nodes so that those holding pods of the
+// longest disruption-budget chains drain first. A budget that lets one of
+// ten pods go at a time needs ten pod start-ups in a row; started late,
+// it would be the tail of the whole pool. Without a reading of the
+// budgets the order is kept.
+func (env *Env) mostConstrainedFirst(ctx context.Context, nodes []corev1.Node) []corev1.Node {
+	pdbs, err := env.Client.PolicyV1().PodDisruptionBudgets(metav1.NamespaceAll).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nodes
+	}
+	pods, err := env.Client.CoreV1().Pods(metav1.NamespaceAll).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nodes
+	}
+	score := map[string]int{}
+	for _, pdb := range pdbs.Items {
+		sel, err := metav1.LabelSelectorAsSelector(pdb.Spec.Selector)
+		if err != nil || sel.Empty() {
+			continue
+		}
+		expected := int(pdb.Status.ExpectedPods)
+		allowed := max(expected-int(pdb.Status.DesiredHealthy), 1)
+		chain := (expected + allowed - 1) / allowed
+		for _, p := range pods.Items {
+			if p.Namespace == pdb.Namespace && p.Spec.NodeName != "" && sel.Matches(labels.Set(p.Labels)) {
+				score[p.Spec.NodeName] = max(score[p.Spec.NodeName], chain)
+			}
+		}
+	}
+	out := slices.Clone(nodes)
+	slices.SortStableFunc(out, func(a, b corev1.Node) int { return score[b.Name] - score[a.Name] })
+	return out
 }
 
 // outdated returns the nodes whose kubelet is older than target.

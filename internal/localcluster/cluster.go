@@ -44,6 +44,10 @@ type Options struct {
 	// real start-up time. A pod's kubehop.dev/ready-delay annotation
 	// overrides it.
 	PodReadyDelay time.Duration
+	// NodeReadyDelay is how long a new node takes to report Ready after it
+	// registers, as a cloud VM boots (immediately when zero). A node's
+	// kubehop.dev/ready-delay annotation overrides it.
+	NodeReadyDelay time.Duration
 	// Logger receives progress; nothing is logged when nil.
 	Logger *slog.Logger
 }
@@ -57,6 +61,7 @@ type Cluster struct {
 	kubeconfig  string
 	ports       ports
 	readyDelay  time.Duration
+	nodeDelay   time.Duration
 
 	mu        sync.Mutex
 	version   string
@@ -87,7 +92,7 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{dir: opts.Dir, keepDir: opts.KeepDir, log: opts.Logger, version: version, bins: bins, readyDelay: opts.PodReadyDelay}
+	c := &Cluster{dir: opts.Dir, keepDir: opts.KeepDir, log: opts.Logger, version: version, bins: bins, readyDelay: opts.PodReadyDelay, nodeDelay: max(opts.NodeReadyDelay, 0)}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}

@@ -39,6 +39,7 @@ options:
 			return err
 		}
 		data = bytes.ReplaceAll(data, []byte("__READY_DELAY_MS__"), []byte(strconv.FormatInt(c.readyDelay.Milliseconds(), 10)))
+		data = bytes.ReplaceAll(data, []byte("__NODE_READY_DELAY_MS__"), []byte(strconv.FormatInt(c.nodeDelay.Milliseconds(), 10)))
 		buf.WriteString("---\n")
 		buf.Write(data)
 		return nil

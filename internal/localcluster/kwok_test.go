@@ -10,7 +10,7 @@ import (
 )
 
 func TestKwokConfigHoldsEveryStage(t *testing.T) {
-	c := &Cluster{readyDelay: 2500 * time.Millisecond}
+	c := &Cluster{readyDelay: 2500 * time.Millisecond, nodeDelay: 10 * time.Second}
 	data, err := c.kwokConfig()
 	if err != nil {
 		t.Fatal(err)
@@ -35,5 +35,8 @@ func TestKwokConfigHoldsEveryStage(t *testing.T) {
 	}
 	if !strings.Contains(string(data), "durationMilliseconds: 2500") || strings.Contains(string(data), "__READY_DELAY_MS__") {
 		t.Errorf("pod-ready delay not substituted:\n%s", data)
+	}
+	if !strings.Contains(string(data), "durationMilliseconds: 10000") || strings.Contains(string(data), "__NODE_READY_DELAY_MS__") {
+		t.Errorf("node-ready delay not substituted:\n%s", data)
 	}
 }

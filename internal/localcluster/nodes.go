@@ -37,7 +37,8 @@ type NodeSpec struct {
 	// Runtime is the container runtime the nodes report
 	// (RuntimeContainerd when empty).
 	Runtime string
-	// Labels are added to the well-known ones; Taints are set as given.
+	// Labels are added to the well-known ones; Taints are set as given,
+	// with the not-ready taint a kubelet registers its node with.
 	Labels map[string]string
 	Taints []corev1.Taint
 	// CPU and Memory are the allocatable resources (8 CPUs, 32Gi if zero).
@@ -84,10 +85,16 @@ func AddNodes(ctx context.Context, client kubernetes.Interface, spec NodeSpec) (
 		}
 	}
 	var names []string
-	for i := range spec.Count {
-		name := fmt.Sprintf("%s-%d", spec.Pool, next+i)
-		node := NewNode(name, spec)
-		if _, err := client.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil {
+	for len(names) < spec.Count {
+		// Another caller may be adding nodes to the pool at the same time:
+		// a taken name moves on to the next.
+		name := fmt.Sprintf("%s-%d", spec.Pool, next)
+		next++
+		_, err := client.CoreV1().Nodes().Create(ctx, NewNode(name, spec), metav1.CreateOptions{})
+		if apierrors.IsAlreadyExists(err) {
+			continue
+		}
+		if err != nil {
 			return names, fmt.Errorf("create node %s: %w", name, err)
 		}
 		names = append(names, name)
@@ -113,13 +120,19 @@ func NewNode(name string, spec NodeSpec) *corev1.Node {
 		corev1.ResourceMemory: spec.Memory,
 		corev1.ResourcePods:   resource.MustParse("110"),
 	}
+	// A kubelet registers its node as not ready to take pods; the node
+	// lifecycle controller lifts the taint once the node reports Ready.
+	taints := slices.Clone(spec.Taints)
+	if !slices.ContainsFunc(taints, func(t corev1.Taint) bool { return t.Key == corev1.TaintNodeNotReady }) {
+		taints = append(taints, corev1.Taint{Key: corev1.TaintNodeNotReady, Effect: corev1.TaintEffectNoSchedule})
+	}
 	return &corev1.Node{
 		ObjectMeta: metav1.ObjectMeta{
 			Name:        name,
 			Labels:      nodeLabels,
 			Annotations: map[string]string{"node.alpha.kubernetes.io/ttl": "0", "kwok.x-k8s.io/node": "fake"},
 		},
-		Spec: corev1.NodeSpec{Taints: spec.Taints},
+		Spec: corev1.NodeSpec{Taints: taints},
 		Status: corev1.NodeStatus{
 			Capacity:    resources,
 			Allocatable: resources,

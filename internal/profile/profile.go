@@ -195,6 +195,8 @@ func (p *Profile) validate(at map[string]int) error {
 			}
 			line = at[f]
 		}
+		// A field that is missing altogether is the document's to add.
+		line = max(line, 1)
 		return fmt.Errorf("%w: %s:%d: %s: %s", ErrInvalid, p.file, line, field, fmt.Sprintf(format, args...))
 	}
 	if p.APIVersion != APIVersion || p.Kind != Kind {

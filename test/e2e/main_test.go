@@ -10,7 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/client-go/kubernetes"
+
 	"github.com/kubehop/kubehop/internal/demo"
+	"github.com/kubehop/kubehop/internal/kube"
 	"github.com/kubehop/kubehop/internal/localcluster"
 )
 
@@ -80,4 +83,14 @@ func finish(c *localcluster.Cluster, failed bool) {
 		return
 	}
 	os.RemoveAll(c.Dir())
+}
+
+// watchBudgets starts an independent PDB watcher (see kube.WatchBudgets).
+func watchBudgets(ctx context.Context, t *testing.T, client kubernetes.Interface, namespace string, skip ...string) *kube.BudgetWatcher {
+	t.Helper()
+	w, err := kube.WatchBudgets(ctx, client, namespace, skip...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
 }

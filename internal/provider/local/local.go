@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -98,7 +99,13 @@ func (l *Local) AddNodes(ctx context.Context, pool string, count int, v string, 
 	if template != nil {
 		spec.Labels = maps.Clone(template.Labels)
 		delete(spec.Labels, "kubernetes.io/hostname")
-		spec.Taints = template.Spec.Taints
+		// Taints the node's own state put there (not ready, cordoned)
+		// are the cluster's, not the pool's.
+		for _, t := range template.Spec.Taints {
+			if !strings.HasPrefix(t.Key, "node.kubernetes.io/") {
+				spec.Taints = append(spec.Taints, t)
+			}
+		}
 		spec.Runtime = template.Status.NodeInfo.ContainerRuntimeVersion
 		spec.CPU = template.Status.Allocatable[corev1.ResourceCPU]
 		spec.Memory = template.Status.Allocatable[corev1.ResourceMemory]

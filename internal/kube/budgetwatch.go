@@ -1,11 +1,10 @@
-package e2e
+package kube
 
 import (
 	"context"
 	"fmt"
 	"slices"
 	"sync"
-	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -15,14 +14,13 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
-
-	"github.com/kubehop/kubehop/internal/kube"
 )
 
-// pdbWatcher records, from a watch of its own, every moment a workload
+// BudgetWatcher records, from a watch of its own, every moment a workload
 // protected by a PodDisruptionBudget had fewer healthy pods than the budget
-// requires at the workload's full size.
-type pdbWatcher struct {
+// requires at the workload's full size. Tests and benchmarks use it as an
+// independent witness of drains.
+type BudgetWatcher struct {
 	mu         sync.Mutex
 	pods       map[string]*corev1.Pod
 	budgets    []budget
@@ -35,18 +33,18 @@ type budget struct {
 	minHealthy      int
 }
 
-// watchBudgets watches the budgets of namespace ("" for all) but those
-// named in skip ("namespace/name").
-func watchBudgets(ctx context.Context, t *testing.T, client kubernetes.Interface, namespace string, skip ...string) *pdbWatcher {
-	t.Helper()
-	w := &pdbWatcher{pods: map[string]*corev1.Pod{}}
+// WatchBudgets watches the budgets of namespace ("" for all) but those
+// named in skip ("namespace/name") until ctx ends. The budgets and the
+// number of pods each requires are read once, at the start.
+func WatchBudgets(ctx context.Context, client kubernetes.Interface, namespace string, skip ...string) (*BudgetWatcher, error) {
+	w := &BudgetWatcher{pods: map[string]*corev1.Pod{}}
 	pdbs, err := client.PolicyV1().PodDisruptionBudgets(namespace).List(ctx, metav1.ListOptions{})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	pods, err := client.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	for i := range pods.Items {
 		p := &pods.Items[i]
@@ -64,7 +62,7 @@ func watchBudgets(ctx context.Context, t *testing.T, client kubernetes.Interface
 	}
 	wi, err := client.CoreV1().Pods(namespace).Watch(ctx, metav1.ListOptions{ResourceVersion: pods.ResourceVersion})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	go func() {
 		for ev := range wi.ResultChan() {
@@ -79,17 +77,17 @@ func watchBudgets(ctx context.Context, t *testing.T, client kubernetes.Interface
 				w.pods[p.Namespace+"/"+p.Name] = p
 			}
 			for _, b := range w.budgets {
-				if n := w.count(b, kube.PodHealthy); n < b.minHealthy {
+				if n := w.count(b, PodHealthy); n < b.minHealthy {
 					w.violations = append(w.violations, fmt.Sprintf("%s %s/%s: %d healthy, budget needs %d", time.Now().Format(time.StampMilli), b.namespace, b.name, n, b.minHealthy))
 				}
 			}
 			w.mu.Unlock()
 		}
 	}()
-	return w
+	return w, nil
 }
 
-func (w *pdbWatcher) count(b budget, ok func(*corev1.Pod) bool) int {
+func (w *BudgetWatcher) count(b budget, ok func(*corev1.Pod) bool) int {
 	n := 0
 	for _, p := range w.pods {
 		if p.Namespace == b.namespace && b.selector.Matches(labels.Set(p.Labels)) && p.Status.Phase != corev1.PodSucceeded && ok(p) {
@@ -99,7 +97,8 @@ func (w *pdbWatcher) count(b budget, ok func(*corev1.Pod) bool) int {
 	return n
 }
 
-func (w *pdbWatcher) Violations() []string {
+// Violations lists every moment a budget was broken.
+func (w *BudgetWatcher) Violations() []string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return slices.Clone(w.violations)

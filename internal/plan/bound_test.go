@@ -1,0 +1,73 @@
+package plan
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/kubehop/kubehop/internal/inventory"
+	"github.com/kubehop/kubehop/internal/profile"
+)
+
+// boundCluster has two pools of four nodes at 1.36 under a 1.37 control
+// plane, a ten-pod Deployment whose budget lets one go at a time, and a
+// six-pod one whose 25% budget lets two go.
+func boundCluster() *inventory.Snapshot {
+	s := &inventory.Snapshot{Cluster: inventory.Cluster{Version: "v1.37.2"}}
+	for _, pool := range []string{"a", "b"} {
+		for i := range 4 {
+			s.Nodes = append(s.Nodes, inventory.Node{Name: fmt.Sprintf("%s-%d", pool, i), Pool: pool, KubeletVersion: "v1.36.3", Ready: true})
+		}
+	}
+	one, quarter := intstr.FromInt32(1), intstr.FromString("25%")
+	for _, w := range []struct {
+		name   string
+		pods   int
+		budget *intstr.IntOrString
+	}{{"ten", 10, &one}, {"six", 6, &quarter}} {
+		s.PDBs = append(s.PDBs, inventory.PDB{Namespace: "x", Name: w.name, MaxUnavailable: w.budget, Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": w.name}}})
+		for i := range w.pods {
+			s.Pods = append(s.Pods, inventory.Pod{Namespace: "x", Name: fmt.Sprintf("%s-%d", w.name, i), Node: s.Nodes[i%len(s.Nodes)].Name,
+				Phase: "Running", Ready: true, Labels: map[string]string{"app": w.name}, Owner: &inventory.OwnerRef{Kind: "ReplicaSet", Name: w.name}})
+		}
+	}
+	s.Sort()
+	return s
+}
+
+func TestLowerBound(t *testing.T) {
+	timing := Timing{PodReady: 5 * time.Second, NodeReady: 10 * time.Second}
+	for _, tc := range []struct {
+		name        string
+		pools       string
+		parallelism int
+		want        time.Duration
+		wantNodes   time.Duration
+	}{
+		// Ten moves one at a time after the first new node: 10s + 10*5s.
+		{"surge together", "[{name: a, strategy: surge, maxSurge: 2}, {name: b, strategy: surge, maxSurge: 2}]", 2, 60 * time.Second, 20 * time.Second},
+		// One pool at a time: the other pool's old nodes take pods at once.
+		{"surge one pool at a time", "[{name: a, strategy: surge, maxSurge: 4}, {name: b, strategy: surge, maxSurge: 4}]", 1, 50 * time.Second, 10 * time.Second},
+		// In place: no node to wait for.
+		{"in place", "[{name: a, strategy: inplace}, {name: b, strategy: inplace}]", 2, 50 * time.Second, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := profile.Parse("kubehop.yaml", []byte("apiVersion: kubehop.dev/v1alpha1\nkind: Profile\ncluster: {name: c, uid: u}\nprovider: local\ntarget: \"1.37\"\npools: "+tc.pools+"\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := boundCluster()
+			pl, err := Build(p, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := LowerBound(pl, s, timing, tc.parallelism, "")
+			if b.Total.Duration != tc.want || b.Nodes.Duration != tc.wantNodes || b.BudgetName != "x/ten" || b.Moves != 10 || b.Allowed != 1 {
+				t.Errorf("bound %s, want total %s, nodes %s, budget x/ten over 10 pods one at a time", b, tc.want, tc.wantNodes)
+			}
+		})
+	}
+}
