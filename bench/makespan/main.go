@@ -35,18 +35,19 @@ import (
 
 type options struct {
 	pools, nodesPerPool, deployments, statefulSets int
-	maxSurge                                       int
+	maxSurge, maxUnavailable                       int
 	podReady, nodeReady                            time.Duration
 	seed                                           uint64
 	runs                                           string
 	kubehop, out                                   string
+	trace                                          string
 	verbose                                        bool
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	o := options{pools: 3, nodesPerPool: 20, deployments: 40, statefulSets: 3, maxSurge: 5,
+	o := options{pools: 3, nodesPerPool: 20, deployments: 40, statefulSets: 3, maxSurge: 5, maxUnavailable: 5,
 		podReady: 5 * time.Second, nodeReady: 10 * time.Second, seed: 1, runs: "kubehop,kubectl"}
 	fs := flag.NewFlagSet("makespan", flag.ContinueOnError)
 	fs.IntVar(&o.pools, "pools", o.pools, "node pools")
@@ -54,12 +55,14 @@ func main() {
 	fs.IntVar(&o.deployments, "deployments", o.deployments, "Deployments of 2 to 10 replicas, each with a budget")
 	fs.IntVar(&o.statefulSets, "statefulsets", o.statefulSets, "StatefulSets of 3 replicas with minAvailable 2")
 	fs.IntVar(&o.maxSurge, "max-surge", o.maxSurge, "new nodes each pool may have beyond its size")
+	fs.IntVar(&o.maxUnavailable, "max-unavailable", o.maxUnavailable, "old nodes each pool may drain beyond those new nodes cover")
 	fs.DurationVar(&o.podReady, "pod-ready", o.podReady, "time a scheduled pod takes to turn Ready")
 	fs.DurationVar(&o.nodeReady, "node-ready", o.nodeReady, "time a new node takes to turn Ready")
 	fs.Uint64Var(&o.seed, "seed", o.seed, "seed of the workload generator")
 	fs.StringVar(&o.runs, "runs", o.runs, "comma-separated runs: kubehop, kubectl")
 	fs.StringVar(&o.kubehop, "kubehop", "", "kubehop binary (default: build ./cmd/kubehop)")
 	fs.StringVar(&o.out, "out", "", "directory for clusters' logs, profiles, journals and results.json (default a temporary directory)")
+	fs.StringVar(&o.trace, "trace", "", "write when each pod of this app (such as web-02) is created, Ready and gone to trace-<app>.txt in the run's directory")
 	fs.BoolVar(&o.verbose, "v", false, "log the local clusters' progress")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
@@ -132,8 +135,8 @@ func (o *options) run(ctx context.Context, w io.Writer) error {
 }
 
 func (o *options) scenario() string {
-	return fmt.Sprintf("%d nodes in %d pools (surge, maxSurge %d each, all pools at once), %d Deployments of 2-10 replicas (maxUnavailable 1 or 25%%), %d StatefulSets of 3 (minAvailable 2), 2 DaemonSets, 1 single-replica budget blocker; pods Ready after %s, new nodes after %s; seed %d",
-		o.pools*o.nodesPerPool, o.pools, o.maxSurge, o.deployments, o.statefulSets, o.podReady, o.nodeReady, o.seed)
+	return fmt.Sprintf("%d nodes in %d pools (surge, maxSurge %d and maxUnavailable %d each, all pools at once), %d Deployments of 2-10 replicas (maxUnavailable 1 or 25%%), %d StatefulSets of 3 (minAvailable 2), 2 DaemonSets, 1 single-replica budget blocker; pods Ready after %s, new nodes after %s; seed %d",
+		o.pools*o.nodesPerPool, o.pools, o.maxSurge, o.maxUnavailable, o.deployments, o.statefulSets, o.podReady, o.nodeReady, o.seed)
 }
 
 func (o *options) print(w io.Writer, res results) {

@@ -9,7 +9,9 @@ import (
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 
@@ -58,6 +60,9 @@ func (o *options) measure(ctx context.Context, run string) (result, *plan.Bound,
 		return r, nil, err
 	}
 	defer logf.Close()
+	if o.trace != "" {
+		go tracePods(sctx, client, o.trace, filepath.Join(dir, "trace-"+o.trace+".txt"))
+	}
 	fmt.Fprintf(os.Stderr, "%s: running (log in %s)...\n", run, r.Log)
 	start := time.Now()
 	switch run {
@@ -183,7 +188,7 @@ func (o *options) prepareKubehop(ctx context.Context, c *localcluster.Cluster) (
 	var b strings.Builder
 	fmt.Fprintf(&b, "apiVersion: kubehop.dev/v1alpha1\nkind: Profile\ncluster: {name: bench, uid: %s}\nprovider: local\ntarget: \"1.37\"\nparallelism: %d\npools:\n", ns.UID, o.pools)
 	for i := range o.pools {
-		fmt.Fprintf(&b, "  - {name: %s, strategy: surge, maxSurge: %d}\n", poolName(i), o.maxSurge)
+		fmt.Fprintf(&b, "  - {name: %s, strategy: surge, maxSurge: %d, maxUnavailable: %d}\n", poolName(i), o.maxSurge, o.maxUnavailable)
 	}
 	path := filepath.Join(o.out, "kubehop", "kubehop.yaml")
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
@@ -325,4 +330,44 @@ func endState(ctx context.Context, client kubernetes.Interface) error {
 		}
 	}
 	return waitWorkloads(ctx, client, time.Minute)
+}
+
+// tracePods writes when each pod of app is created, turns Ready, is asked
+// to go and is gone: where a budget's chain of moves spends its time.
+func tracePods(ctx context.Context, client kubernetes.Interface, app, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	w, err := client.CoreV1().Pods(namespace).Watch(ctx, metav1.ListOptions{LabelSelector: "app=" + app})
+	if err != nil {
+		return
+	}
+	defer w.Stop()
+	seen := map[string]string{}
+	for ev := range w.ResultChan() {
+		p, ok := ev.Object.(*corev1.Pod)
+		if !ok {
+			continue
+		}
+		state := string(ev.Type)
+		switch {
+		case ev.Type == watch.Deleted:
+			state = "gone"
+		case p.DeletionTimestamp != nil:
+			state = "terminating"
+		case kube.PodHealthy(p):
+			state = "ready"
+		case p.Spec.NodeName != "":
+			state = "scheduled"
+		default:
+			state = "pending"
+		}
+		if seen[p.Name] == state {
+			continue
+		}
+		seen[p.Name] = state
+		fmt.Fprintf(f, "%s %-28s %-12s %s\n", time.Now().Format("15:04:05.000"), p.Name, state, p.Spec.NodeName)
+	}
 }

@@ -103,7 +103,7 @@ func (env *Env) upgradePool(ctx context.Context, st plan.Step) error {
 
 // surge replaces a pool's old nodes with at most MaxSurge nodes beyond its
 // size. The first new nodes are Ready before any drain starts. Then up to
-// MaxSurge old nodes drain at once, those holding the longest
+// MaxSurge+MaxUnavailable old nodes drain at once, those holding the longest
 // disruption-budget chains first; each deleted node makes room for the
 // next new one, which boots while the following drains go on. fresh
 // counts the pool's nodes already at the target and total all of them.
@@ -128,7 +128,7 @@ func (env *Env) surge(ctx context.Context, st plan.Step, size, fresh, total int,
 		mu.Unlock()
 		cancel(err)
 	}
-	slots := make(chan struct{}, st.MaxSurge)
+	slots := make(chan struct{}, st.MaxSurge+st.MaxUnavailable)
 next:
 	for _, n := range old {
 		select {

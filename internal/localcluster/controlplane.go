@@ -67,8 +67,12 @@ func (c *Cluster) startControlPlane(ctx context.Context) error {
 
 	insecure := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} // loopback health probe of a self-signed endpoint
 	kubeconfig := "--kubeconfig=" + c.kubeconfig
+	// The controllers and the scheduler talk to their own loopback API
+	// server without client-side rate limits, as kwokctl runs them: with
+	// hundreds of simulated pods moving at once the default 20 requests a
+	// second would make the controllers, not the cluster, the bottleneck.
 	authn := []string{kubeconfig, "--authentication-kubeconfig=" + c.kubeconfig, "--authorization-kubeconfig=" + c.kubeconfig,
-		"--leader-elect=false", "--bind-address=127.0.0.1"}
+		"--leader-elect=false", "--bind-address=127.0.0.1", "--kube-api-qps=5000", "--kube-api-burst=10000"}
 
 	c.log.Info("starting kube-controller-manager", "version", c.version)
 	kcmArgs := append(authn[:len(authn):len(authn)],

@@ -248,7 +248,9 @@ func poolStep(hid, hop, to string, pool profile.Pool, nodes []string) Step {
 		st.Estimate.Duration = 2 * perNodeEstimate
 	default:
 		st.Kind = KindPoolSurge
-		st.Title = fmt.Sprintf("Upgrade pool %s by surge to %s: %d new node(s) at a time, drain and delete the %d old", pool.Name, to, st.MaxSurge, len(nodes))
+		st.MaxUnavailable = pool.MaxUnavailable
+		st.Title = fmt.Sprintf("Upgrade pool %s by surge to %s: up to %d new node(s) beyond its size, drain %d of the %d old at a time and delete them",
+			pool.Name, to, st.MaxSurge, st.MaxSurge+st.MaxUnavailable, len(nodes))
 		st.Estimate.Duration = perNodeEstimate * ((n + time.Duration(st.MaxSurge) - 1) / time.Duration(st.MaxSurge))
 	}
 	if len(pool.WaitFor) > 0 {

@@ -65,9 +65,11 @@ type Cluster struct {
 type Pool struct {
 	Name     string `yaml:"name"`
 	Strategy string `yaml:"strategy"`
-	// MaxSurge is how many new nodes a surge upgrade adds at once
-	// (default 1); MaxUnavailable how many old nodes drain at once
-	// (default 1).
+	// MaxSurge is how many nodes a surge upgrade may add beyond the
+	// pool's size (default 1). MaxUnavailable is how many old nodes drain
+	// at once in place or blue/green (default 1); in a surge it is how many
+	// more may drain than new nodes cover (default 0), as in Cluster API's
+	// rolling updates: maxSurge + maxUnavailable drain at once.
 	MaxSurge       int `yaml:"maxSurge,omitempty"`
 	MaxUnavailable int `yaml:"maxUnavailable,omitempty"`
 	// After lists pools that must be finished before this one starts.
