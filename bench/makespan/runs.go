@@ -223,7 +223,7 @@ func (o *options) kubectlDrains(ctx context.Context, c *localcluster.Cluster, lo
 	kubectl := func(args ...string) error {
 		cmd := exec.CommandContext(ctx, c.Binaries().Kubectl, append([]string{"--kubeconfig", c.Kubeconfig()}, args...)...)
 		cmd.Stdout, cmd.Stderr = log, log
-		fmt.Fprintf(log, "$ kubectl %s\n", strings.Join(args, " "))
+		fmt.Fprintf(log, "%s $ kubectl %s\n", time.Now().Format("15:04:05.000"), strings.Join(args, " "))
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("kubectl %s: %w", strings.Join(args, " "), err)
 		}
@@ -254,7 +254,7 @@ func (o *options) kubectlDrains(ctx context.Context, c *localcluster.Cluster, lo
 			return err
 		}
 		for _, n := range old {
-			fmt.Fprintf(log, "# add a node to %s and wait until it is Ready\n", pool)
+			fmt.Fprintf(log, "%s # add a node to %s and wait until it is Ready\n", time.Now().Format("15:04:05.000"), pool)
 			if _, err := localcluster.AddNodes(ctx, client, localcluster.NodeSpec{Pool: pool, Count: 1, KubeletVersion: target}); err != nil {
 				return err
 			}

@@ -1,7 +1,6 @@
 package check
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -78,7 +77,7 @@ func BlockingPDBs(s *inventory.Snapshot) []BlockingPDB {
 			if p.Node != "" && !slices.Contains(b.Nodes, p.Node) {
 				b.Nodes = append(b.Nodes, p.Node)
 			}
-			if o := topOwner(s, p); o != "" && !slices.Contains(b.Workloads, o) {
+			if o := s.TopOwner(p); o != "" && !slices.Contains(b.Workloads, o) {
 				b.Workloads = append(b.Workloads, o)
 			}
 		}
@@ -123,22 +122,6 @@ func selectPods(s *inventory.Snapshot, namespace string, selector *metav1.LabelS
 		}
 	}
 	return pods
-}
-
-// topOwner names the workload a pod belongs to, following a ReplicaSet to
-// its Deployment and a Job to its CronJob.
-func topOwner(s *inventory.Snapshot, p inventory.Pod) string {
-	if p.Owner == nil {
-		return ""
-	}
-	kind, name := p.Owner.Kind, p.Owner.Name
-	for _, w := range s.Workloads {
-		if w.Namespace == p.Namespace && w.Kind == kind && w.Name == name && w.Owner != nil {
-			kind, name = w.Owner.Kind, w.Owner.Name
-			break
-		}
-	}
-	return fmt.Sprintf("%s %s/%s", kind, p.Namespace, name)
 }
 
 func orNone(items []string) string {

@@ -19,7 +19,9 @@ import (
 	"github.com/kubehop/kubehop/internal/cli/demo"
 	"github.com/kubehop/kubehop/internal/cli/initcmd"
 	"github.com/kubehop/kubehop/internal/cli/plan"
+	"github.com/kubehop/kubehop/internal/cli/report"
 	"github.com/kubehop/kubehop/internal/cli/snapshot"
+	"github.com/kubehop/kubehop/internal/cli/verify"
 	"github.com/kubehop/kubehop/internal/cli/version"
 	"github.com/kubehop/kubehop/internal/exitcode"
 )
@@ -40,11 +42,15 @@ The workflow, one command per step:
   4. verify  prove the cluster is healthy afterwards, against the snapshot
              taken before the upgrade.
 
+  5. report  write the run's report from its journal: one self-contained HTML
+             file with the plan, a timeline of every pool and node, what
+             waited on which budget, and the verification; or Markdown, JSON.
+
 Available now: check and snapshot (offline: check --snapshot FILE); init,
-plan, apply and resume (apply runs on kubehop's local cluster; plans work for
-every provider); and demo, which starts a real local cluster (etcd,
-kube-apiserver, kube-controller-manager, kube-scheduler and kwok nodes) with
-the runbooks' platform and upgrades it. verify as its own command follows.
+plan, apply, resume, verify and report (apply runs on kubehop's local
+cluster; plans work for every provider); and demo, which starts a real local
+cluster (etcd, kube-apiserver, kube-controller-manager, kube-scheduler and
+kwok nodes) with the runbooks' platform and upgrades it.
 
 Exit codes (see docs/exit-codes.md):
   0 success, 1 failure, 2 bad input (nothing changed), 3 warnings found,
@@ -68,6 +74,10 @@ func NewRootCommand(streams cmdutil.IOStreams) *cobra.Command {
   kubehop apply -p kubehop.yaml
   kubehop resume -p kubehop.yaml
 
+  # Prove the cluster healthy against the snapshot apply kept; the report
+  kubehop verify -p kubehop.yaml
+  kubehop report -p kubehop.yaml
+
   # Start the local demo cluster, upgrade its platform, keep it running
   kubehop demo --keep
 
@@ -85,6 +95,8 @@ func NewRootCommand(streams cmdutil.IOStreams) *cobra.Command {
 		plan.NewCommand(streams, global),
 		apply.NewCommand(streams, global),
 		apply.NewResumeCommand(streams, global),
+		verify.NewCommand(streams, global),
+		report.NewCommand(streams),
 		snapshot.NewCommand(streams, global),
 		demo.NewCommand(streams, global),
 		version.NewCommand(streams),

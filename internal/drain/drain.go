@@ -150,12 +150,28 @@ func Pass(ctx context.Context, client kubernetes.Interface, node string, opts Op
 }
 
 func evict(ctx context.Context, client kubernetes.Interface, pod *corev1.Pod, opts Options) error {
-	eviction := &policyv1.Eviction{ObjectMeta: metav1.ObjectMeta{Namespace: pod.Namespace, Name: pod.Name},
+	return EvictPod(ctx, client, pod.Namespace, pod.Name, opts)
+}
+
+// EvictPod asks the API server to evict one pod, which it refuses with 429
+// Too Many Requests while a disruption budget allows no disruption: see
+// Blocked.
+func EvictPod(ctx context.Context, client kubernetes.Interface, namespace, name string, opts Options) error {
+	eviction := &policyv1.Eviction{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
 		DeleteOptions: &metav1.DeleteOptions{GracePeriodSeconds: opts.GracePeriodSeconds}}
 	if opts.DryRun {
 		eviction.DeleteOptions.DryRun = []string{metav1.DryRunAll}
 	}
-	return client.PolicyV1().Evictions(pod.Namespace).Evict(ctx, eviction)
+	return client.PolicyV1().Evictions(namespace).Evict(ctx, eviction)
+}
+
+// Blocked says whether an eviction was refused by a disruption budget,
+// and which.
+func Blocked(err error) (budget string, blocked bool) {
+	if !apierrors.IsTooManyRequests(err) {
+		return "", false
+	}
+	return blockingBudget(err), true
 }
 
 // budgetName finds the budget in the API server's cause, such as "The

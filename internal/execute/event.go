@@ -1,8 +1,11 @@
 package execute
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/kubehop/kubehop/internal/journal"
 )
 
 // Event kinds.
@@ -39,4 +42,31 @@ func (e Event) String() string {
 // report sends an event to the Progress hook.
 func (env *Env) report(kind, step, node, format string, args ...any) {
 	env.Progress(Event{Time: time.Now(), Kind: kind, Step: step, Node: node, Message: fmt.Sprintf(format, args...)})
+}
+
+// Messages of the journal notes that keep a run's timeline for its report:
+// a node's drain began, the pods it waits on changed (Data: []WaitingPod,
+// empty when none waits any more), it was drained; nodes were added to a
+// pool (Data: their names).
+const (
+	NoteDrain   = "drain"
+	NoteWaiting = "waiting"
+	NoteDrained = "drained"
+	NoteAdded   = "added"
+)
+
+// WaitingPod is a pod a disruption budget holds back.
+type WaitingPod struct {
+	Pod    string `json:"pod"`
+	Budget string `json:"budget"`
+}
+
+// note journals a timeline note. The run does not depend on it: a note
+// that cannot be written is dropped, as a lost progress line would be.
+func (env *Env) note(step, object, message string, data any) {
+	e := journal.Entry{Type: journal.Note, Step: step, Object: object, Message: message}
+	if data != nil {
+		e.Data, _ = json.Marshal(data)
+	}
+	_, _ = env.Journal.Append(e)
 }

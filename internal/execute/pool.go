@@ -226,6 +226,7 @@ func (env *Env) addNodes(ctx context.Context, st plan.Step, n int, template *cor
 		return fmt.Errorf("add %d node(s) to pool %s: %w", n, st.Pool, err)
 	}
 	env.report(EventNodes, st.ID, "", "added %v at %s", names, st.Version)
+	env.note(st.ID, "pool "+st.Pool, NoteAdded, names)
 	return nil
 }
 
@@ -278,11 +279,15 @@ func (env *Env) eachNode(ctx context.Context, st plan.Step, nodes []corev1.Node,
 				return
 			}
 			env.report(EventDraining, st.ID, n.Name, "draining node %s", n.Name)
+			env.note(st.ID, "node "+n.Name, NoteDrain, nil)
 			dctx, cancel := context.WithTimeout(ctx, env.DrainTimeout)
 			r, err := drain.Node(dctx, env.Client, n.Name, env.Drain, env.drainInterval(), func(r *drain.Result) {
+				var waiting []WaitingPod
 				for _, b := range r.Blocked {
 					env.report(EventWait, st.ID, n.Name, "node %s: pod %s waits on %s", n.Name, b, b.Reason)
+					waiting = append(waiting, WaitingPod{Pod: b.String(), Budget: b.Reason})
 				}
+				env.note(st.ID, "node "+n.Name, NoteWaiting, waiting)
 			})
 			cancel()
 			if err != nil {
@@ -290,6 +295,7 @@ func (env *Env) eachNode(ctx context.Context, st plan.Step, nodes []corev1.Node,
 				return
 			}
 			env.report(EventDrained, st.ID, n.Name, "node %s drained (%d DaemonSet or mirror pod(s) stay)", n.Name, len(r.Skipped))
+			env.note(st.ID, "node "+n.Name, NoteDrained, nil)
 			errs[i] = then(ctx, n.Name)
 		})
 	}

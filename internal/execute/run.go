@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubehop/kubehop/internal/drain"
+	"github.com/kubehop/kubehop/internal/inventory"
 	"github.com/kubehop/kubehop/internal/journal"
 	"github.com/kubehop/kubehop/internal/plan"
 	"github.com/kubehop/kubehop/internal/provider"
@@ -33,6 +34,13 @@ type Env struct {
 	Parallelism int
 	// Progress is told what happens.
 	Progress func(Event)
+	// Baseline is the snapshot taken before the run, which verification
+	// compares the cluster with; Since is when the run began, for Warning
+	// events. VerifyTimeout bounds the wait for a healthy cluster (10
+	// minutes when zero).
+	Baseline      *inventory.Snapshot
+	Since         time.Time
+	VerifyTimeout time.Duration
 
 	mu        sync.Mutex
 	originals map[string]json.RawMessage
@@ -200,7 +208,7 @@ func (env *Env) act(ctx context.Context, st plan.Step) error {
 		}
 		return env.upgradePool(ctx, st)
 	case plan.KindVerify:
-		return env.verify(ctx, st.Version)
+		return env.verify(ctx, st)
 	}
 	return fmt.Errorf("unknown step kind %q", st.Kind)
 }

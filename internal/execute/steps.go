@@ -2,6 +2,8 @@ package execute
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -9,13 +11,13 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/version"
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/kubehop/kubehop/internal/inventory"
 	"github.com/kubehop/kubehop/internal/journal"
 	"github.com/kubehop/kubehop/internal/kube"
 	"github.com/kubehop/kubehop/internal/plan"
+	"github.com/kubehop/kubehop/internal/verify"
 )
 
 // cutObject splits "Deployment ns/name" or "node name".
@@ -176,68 +178,54 @@ func (env *Env) waitGates(ctx context.Context, st plan.Step) error {
 	return nil
 }
 
-// verify waits until every node is Ready, schedulable and at the target
-// minor, and every Deployment, StatefulSet and DaemonSet is fully updated
-// and available.
-func (env *Env) verify(ctx context.Context, target string) error {
-	want, err := version.ParseGeneric(target)
+// verify waits until the cluster passes verification at the target
+// (every node Ready and at the target minor, every pod and workload
+// ready, every budget healthy and, against the baseline, nothing lost or
+// misplaced), and journals the last reading.
+func (env *Env) verify(ctx context.Context, st plan.Step) error {
+	opts := verify.Options{Target: st.Version, Baseline: env.Baseline, Since: env.Since, PoolLabel: env.PoolLabel}
+	timeout := env.VerifyTimeout
+	if timeout <= 0 {
+		timeout = 10 * time.Minute
+	}
+	last := ""
+	r, err := verify.Wait(ctx, inventory.Clients{Kube: env.Client}, opts, timeout, 2*time.Second, func(r *verify.Result) {
+		if errs := r.Errors(); len(errs) > 0 {
+			if first := errs[0].Object + ": " + errs[0].Reason; first != last {
+				env.report(EventWait, st.ID, "", "%d problem(s), such as %s", len(errs), first)
+				last = first
+			}
+		}
+	})
 	if err != nil {
 		return err
 	}
-	var problems []string
-	err = wait.PollUntilContextTimeout(ctx, time.Second, 10*time.Minute, true, func(ctx context.Context) (bool, error) {
-		problems = problems[:0]
-		nodes, err := env.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return false, nil
-		}
-		for _, n := range nodes.Items {
-			kv, err := version.ParseGeneric(n.Status.NodeInfo.KubeletVersion)
-			switch {
-			case err != nil || kv.Minor() != want.Minor():
-				problems = append(problems, fmt.Sprintf("node %s runs kubelet %s", n.Name, n.Status.NodeInfo.KubeletVersion))
-			case n.Spec.Unschedulable:
-				problems = append(problems, "node "+n.Name+" is cordoned")
-			case !kube.NodeReady(&n):
-				problems = append(problems, "node "+n.Name+" is not Ready")
-			}
-		}
-		deps, err := env.Client.AppsV1().Deployments("").List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return false, nil
-		}
-		for i := range deps.Items {
-			d := &deps.Items[i]
-			if r := kube.DeploymentRollout(d); !r.Complete() {
-				problems = append(problems, fmt.Sprintf("Deployment %s/%s: %d of %d available", d.Namespace, d.Name, r.Ready, r.Desired))
-			}
-		}
-		sets, err := env.Client.AppsV1().StatefulSets("").List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return false, nil
-		}
-		for i := range sets.Items {
-			s := &sets.Items[i]
-			if r := kube.StatefulSetRollout(s); !r.Complete() {
-				problems = append(problems, fmt.Sprintf("StatefulSet %s/%s: %d of %d ready", s.Namespace, s.Name, r.Ready, r.Desired))
-			}
-		}
-		daemons, err := env.Client.AppsV1().DaemonSets("").List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return false, nil
-		}
-		for i := range daemons.Items {
-			ds := &daemons.Items[i]
-			if r := kube.DaemonSetRollout(ds); !r.Complete() {
-				problems = append(problems, fmt.Sprintf("DaemonSet %s/%s: %d of %d ready", ds.Namespace, ds.Name, r.Ready, r.Desired))
-			}
-		}
-		return len(problems) == 0, nil
-	})
+	data, err := json.Marshal(r)
 	if err != nil {
-		return fmt.Errorf("the cluster is not healthy at %s: %s: %w", target, strings.Join(problems, "; "), err)
+		return err
+	}
+	if _, err := env.Journal.Append(journal.Entry{Type: journal.Verify, Step: st.ID, Data: data, Message: verdict(r)}); err != nil {
+		return err
+	}
+	if !r.OK() {
+		var lines []string
+		for _, p := range r.Errors() {
+			lines = append(lines, p.Object+": "+p.Reason)
+		}
+		return fmt.Errorf("%w after %s: %s", ErrVerifyFailed, timeout, strings.Join(lines, "; "))
 	}
 	return nil
+}
+
+// ErrVerifyFailed is returned when the cluster does not pass verification
+// after the upgrade.
+var ErrVerifyFailed = errors.New("verification failed")
+
+func verdict(r *verify.Result) string {
+	if r.OK() {
+		return fmt.Sprintf("passed: %d nodes, %d workloads, %d pods", r.Checked.Nodes, r.Checked.Workloads, r.Checked.Pods)
+	}
+	return fmt.Sprintf("failed: %d problem(s)", len(r.Errors()))
 }
 
 // poolNodes lists the nodes of a pool, by the pool label.

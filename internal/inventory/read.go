@@ -64,6 +64,10 @@ type Options struct {
 	// an API data file lists. Listing every object of every kind is slow on
 	// big clusters and can find nothing for kinds no data mentions.
 	LiveKinds map[string]bool
+	// CoreOnly reads nodes, workloads, pods and budgets and nothing else:
+	// what a health check needs, without Helm releases, certificates or
+	// live objects.
+	CoreOnly bool
 }
 
 // Read takes a snapshot of the cluster with paged lists. Parts that the
@@ -95,6 +99,10 @@ func Read(ctx context.Context, c Clients, opts Options) (*Snapshot, error) {
 		if err := r.read(ctx, c, s, opts); err != nil {
 			return nil, fmt.Errorf("read %s: %w", r.what, err)
 		}
+	}
+	if opts.CoreOnly {
+		s.Sort()
+		return s, nil
 	}
 	optional := []struct {
 		what string
@@ -140,7 +148,7 @@ func readNodes(ctx context.Context, c Clients, s *Snapshot, opts Options) error 
 			Name: n.Name, Labels: n.Labels,
 			KubeletVersion: n.Status.NodeInfo.KubeletVersion, ContainerRuntime: n.Status.NodeInfo.ContainerRuntimeVersion,
 			OSImage: n.Status.NodeInfo.OSImage, KernelVersion: n.Status.NodeInfo.KernelVersion,
-			Unschedulable: n.Spec.Unschedulable, ProviderID: n.Spec.ProviderID,
+			Unschedulable: n.Spec.Unschedulable, ProviderID: n.Spec.ProviderID, Taints: n.Spec.Taints,
 		}
 		node.PoolLabel, node.Pool = PoolOf(n.Labels, opts.PoolLabel)
 		for _, cond := range n.Status.Conditions {
@@ -179,9 +187,16 @@ func readPods(ctx context.Context, c Clients, s *Snapshot, _ Options) error {
 		}
 		pod.Images = containerImages(p.Spec)
 		for _, cond := range p.Status.Conditions {
-			if cond.Type == corev1.PodReady {
+			switch {
+			case cond.Type == corev1.PodReady:
 				pod.Ready = cond.Status == corev1.ConditionTrue
+			case cond.Type == corev1.PodScheduled && cond.Status == corev1.ConditionFalse:
+				pod.Unschedulable = strings.TrimSpace(cond.Reason + ": " + cond.Message)
 			}
+		}
+		if a := p.Spec.Affinity; a != nil && a.NodeAffinity != nil && len(a.NodeAffinity.PreferredDuringSchedulingIgnoredDuringExecution) > 0 {
+			pod.PreferredNodes = a.NodeAffinity.PreferredDuringSchedulingIgnoredDuringExecution
+			pod.Tolerations = p.Spec.Tolerations
 		}
 		for _, cs := range p.Status.ContainerStatuses {
 			pod.Restarts += cs.RestartCount

@@ -3,6 +3,7 @@ package inventory
 import (
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
@@ -59,6 +60,8 @@ type Node struct {
 	// ProviderID is the cloud's ID of the machine, such as aws:///eu-west-1a/i-0abc.
 	ProviderID string      `json:"providerID,omitempty"`
 	Conditions []Condition `json:"conditions,omitempty"`
+	// Taints are the node's taints, for placement checks.
+	Taints []corev1.Taint `json:"taints,omitempty"`
 }
 
 // Condition is a node or workload condition.
@@ -125,6 +128,13 @@ type Pod struct {
 	Waiting  string `json:"waiting,omitempty"`
 	Restarts int32  `json:"restarts,omitempty"`
 	Deleting bool   `json:"deleting,omitempty"`
+	// Unschedulable is the scheduler's message for a pod it cannot place.
+	Unschedulable string `json:"unschedulable,omitempty"`
+	// PreferredNodes are the pod's preferred node affinity terms, and
+	// Tolerations its tolerations when it has such terms: what verify
+	// needs to tell whether the pod landed where it prefers.
+	PreferredNodes []corev1.PreferredSchedulingTerm `json:"preferredNodes,omitempty"`
+	Tolerations    []corev1.Toleration              `json:"tolerations,omitempty"`
 }
 
 // PDB is a PodDisruptionBudget with the status the disruption controller
@@ -208,4 +218,21 @@ type RecordedVersion struct {
 	APIVersion string `json:"apiVersion"`
 	// Via is "last-applied-configuration" or "managedFields:<manager>".
 	Via string `json:"via"`
+}
+
+// TopOwner names the controller at the top of a pod's owners, such as
+// "Deployment shared/x" for a pod of one of its ReplicaSets; "" for a
+// pod without a controller.
+func (s *Snapshot) TopOwner(p Pod) string {
+	if p.Owner == nil {
+		return ""
+	}
+	kind, name := p.Owner.Kind, p.Owner.Name
+	for _, w := range s.Workloads {
+		if w.Namespace == p.Namespace && w.Kind == kind && w.Name == name && w.Owner != nil {
+			kind, name = w.Owner.Kind, w.Owner.Name
+			break
+		}
+	}
+	return kind + " " + p.Namespace + "/" + name
 }

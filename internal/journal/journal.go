@@ -31,6 +31,8 @@ const (
 	Failed = "failed"
 	// Note is anything else worth keeping, such as a tool's output.
 	Note = "note"
+	// Verify records a verification's result (Data: verify.Result).
+	Verify = "verify"
 )
 
 // Entry is one line of the journal.
@@ -106,6 +108,18 @@ func Open(path string) (*Journal, []Entry, error) {
 		j.seq = entries[n-1].Seq
 	}
 	return j, entries, nil
+}
+
+// ReadFile reads the entries of a journal without opening it for writing,
+// so a report can be made while a run appends to it.
+func ReadFile(path string) ([]Entry, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open journal: %w", err)
+	}
+	defer f.Close()
+	entries, _, err := read(path, f)
+	return entries, err
 }
 
 // read decodes every complete line and returns the offset after the last.

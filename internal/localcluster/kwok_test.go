@@ -26,7 +26,7 @@ func TestKwokConfigHoldsEveryStage(t *testing.T) {
 		}
 	}
 	slices.Sort(stages)
-	want := []string{"kubehop-node-heartbeat", "kubehop-node-initialize", "kubehop-pod-complete", "kubehop-pod-delete", "kubehop-pod-ready"}
+	want := []string{"kubehop-fault-node-not-ready", "kubehop-fault-pod-crashloop", "kubehop-node-heartbeat", "kubehop-node-initialize", "kubehop-pod-complete", "kubehop-pod-delete", "kubehop-pod-ready"}
 	if !slices.Equal(stages, want) {
 		t.Errorf("stages %v, want %v", stages, want)
 	}

@@ -114,6 +114,18 @@ func (s *Scanner) ScanHelmRelease(namespace, name, manifest string) *Result {
 	return r
 }
 
+// ScanSnapshot scans a snapshot's Helm release manifests and the API
+// versions recorded on its live objects.
+func (s *Scanner) ScanSnapshot(snap *inventory.Snapshot) *Result {
+	r := &Result{}
+	for _, hr := range snap.HelmReleases {
+		r.Merge(s.ScanHelmRelease(hr.Namespace, hr.Name, hr.Manifest))
+	}
+	r.Merge(s.ScanLive(snap.LiveObjects))
+	r.Sort()
+	return r
+}
+
 // ScanLive matches the API versions recorded on live objects.
 func (s *Scanner) ScanLive(objs []inventory.LiveObject) *Result {
 	r := &Result{}

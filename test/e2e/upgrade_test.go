@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -17,6 +18,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubehop/kubehop/internal/browser"
 	"github.com/kubehop/kubehop/internal/demo"
 	"github.com/kubehop/kubehop/internal/exitcode"
 	"github.com/kubehop/kubehop/internal/journal"
@@ -141,6 +143,9 @@ func TestApplyUpgradesTheDemoPlatform(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("kubehop apply: exit %d\n%s\n%s", code, out, errOut)
 	}
+	if !strings.Contains(out, "Report: "+filepath.Join(c.Dir(), ".kubehop", "kubehop-demo.report.html")) {
+		t.Errorf("apply does not say where the report is:\n%s", out)
+	}
 	if got := upgradedState(ctx, t, c, "v1.37.2"); got != wantUpgraded {
 		t.Errorf("after the upgrade:\n%s\nwant:\n%s", got, wantUpgraded)
 	}
@@ -179,6 +184,61 @@ func TestApplyUpgradesTheDemoPlatform(t *testing.T) {
 	cm, err := c.Client().CoreV1().ConfigMaps("kube-system").Get(ctx, "kubehop-journal-kubehop-demo", metav1.GetOptions{})
 	if err != nil || cm.Data[journal.MirrorKey] != string(local) {
 		t.Errorf("the journal's copy in the cluster: %v, %d bytes against %d locally", err, len(cm.Data[journal.MirrorKey]), len(local))
+	}
+
+	// The verification ran as the last phase and passed, against the
+	// snapshot apply kept; kubehop verify agrees.
+	var verified bool
+	for _, e := range entries {
+		if e.Type == journal.Verify && strings.HasPrefix(e.Message, "passed") {
+			verified = true
+		}
+	}
+	if !verified {
+		t.Error("the journal records no passed verification")
+	}
+	code, out, errOut = kubehop(ctx, "verify", "--kubeconfig", c.Kubeconfig(), "--profile", profile)
+	if code != 0 || !strings.Contains(out, "PASSED") || !strings.Contains(out, "against the snapshot of") {
+		t.Errorf("kubehop verify after the upgrade: exit %d\n%s\n%s", code, out, errOut)
+	}
+
+	checkReport(ctx, t, c, profile)
+}
+
+// checkReport opens the HTML report apply wrote in headless Chromium: no
+// console errors, and the timeline shows every node pool. The screenshot
+// goes to docs/ when KUBEHOP_UPDATE_DOCS is set.
+func checkReport(ctx context.Context, t *testing.T, c *localcluster.Cluster, profile string) {
+	t.Helper()
+	report := filepath.Join(c.Dir(), ".kubehop", "kubehop-demo.report.html")
+	if _, err := os.Stat(report); err != nil {
+		t.Fatalf("apply wrote no report: %v", err)
+	}
+	shot := filepath.Join(t.TempDir(), "report.png")
+	if os.Getenv("KUBEHOP_UPDATE_DOCS") != "" {
+		shot = filepath.Join("..", "..", "docs", "report.png")
+	}
+	var pools []string
+	consoleErrors, err := browser.Check(ctx, report, shot, `Array.from(document.querySelectorAll('[data-pool]')).map(e => e.getAttribute('data-pool'))`, &pools)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(consoleErrors) > 0 {
+		t.Errorf("console errors: %v", consoleErrors)
+	}
+	demoPools, err := demo.Pools()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range demoPools {
+		if !slices.Contains(pools, p.Name) {
+			t.Errorf("the report's timeline has no pool %s (has %v)", p.Name, pools)
+		}
+	}
+	// Markdown for a change ticket, from the same journal.
+	code, md, errOut := kubehop(ctx, "report", "--profile", profile, "-o", "markdown", "--out", "-")
+	if code != 0 || !strings.Contains(md, "succeeded") || !strings.Contains(md, "- [ ] Log in to the Vantiq UI") {
+		t.Errorf("kubehop report -o markdown: exit %d\n%s\n%s", code, md, errOut)
 	}
 }
 

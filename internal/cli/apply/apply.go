@@ -18,9 +18,11 @@ import (
 
 	"github.com/kubehop/kubehop/internal/cli/cmdutil"
 	cliplan "github.com/kubehop/kubehop/internal/cli/plan"
+	clireport "github.com/kubehop/kubehop/internal/cli/report"
 	"github.com/kubehop/kubehop/internal/drain"
 	"github.com/kubehop/kubehop/internal/execute"
 	"github.com/kubehop/kubehop/internal/exitcode"
+	"github.com/kubehop/kubehop/internal/inventory"
 	"github.com/kubehop/kubehop/internal/journal"
 	"github.com/kubehop/kubehop/internal/localcluster"
 	"github.com/kubehop/kubehop/internal/plan"
@@ -106,12 +108,10 @@ func mirror(client kubernetes.Interface, prof *profile.Profile) *journal.ConfigM
 	return &journal.ConfigMapMirror{Client: client, Namespace: "kube-system", Name: "kubehop-journal-" + prof.Cluster.Name}
 }
 
-// journalPath is where the journal of a profile's runs lives.
-func (o *Options) journalPath(prof *profile.Profile) string {
-	if o.Journal != "" {
-		return o.Journal
-	}
-	return filepath.Join(filepath.Dir(o.Profile), ".kubehop", prof.Cluster.Name+".journal")
+// files are where the profile's runs keep their journal, baseline
+// snapshot and report.
+func (o *Options) files(prof *profile.Profile) clireport.Files {
+	return clireport.FilesFor(o.Profile, prof.Cluster.Name, o.Journal)
 }
 
 type planRecord struct {
@@ -128,7 +128,8 @@ func (o *Options) Run(ctx context.Context) error {
 	if o.DryRun {
 		return o.dryRun(ctx, prof)
 	}
-	path := o.journalPath(prof)
+	files := o.files(prof)
+	path := files.Journal
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("create journal directory: %w", err)
 	}
@@ -193,6 +194,11 @@ func (o *Options) Run(ctx context.Context) error {
 				return err
 			}
 		}
+		// The snapshot verification compares the cluster with, kept
+		// before the first change.
+		if err := prep.Snapshot.Save(files.Baseline); err != nil {
+			return fmt.Errorf("save the snapshot taken before the run: %w", err)
+		}
 		data, err := json.Marshal(planRecord{ID: pl.ID(), Plan: pl})
 		if err != nil {
 			return err
@@ -217,6 +223,17 @@ func (o *Options) Run(ctx context.Context) error {
 		Drain:        drain.Options{DeleteEmptyDir: prof.Drain.DeleteEmptyDir, EvictNaked: prof.Drain.EvictNaked},
 		DrainTimeout: prof.Drain.Timeout.Duration,
 		Progress:     lines(o.streams.ErrOut),
+		Since:        time.Now(),
+	}
+	if len(entries) > 0 {
+		env.Since = entries[0].Time
+	}
+	if baseline, err := inventory.Load(files.Baseline); err == nil {
+		env.Baseline = baseline
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("read the snapshot taken before the run: %w", err)
+	} else {
+		fmt.Fprintf(o.streams.ErrOut, "warning: no snapshot from before the run at %s: verification will not compare with it\n", files.Baseline)
 	}
 	var view *liveView
 	if cmdutil.IsTerminal(o.streams.ErrOut) {
@@ -229,13 +246,18 @@ func (o *Options) Run(ctx context.Context) error {
 		view.Close()
 	}
 	if err != nil {
+		o.writeReport(files, prof)
 		fmt.Fprintf(o.streams.ErrOut, "\nThe run stopped; the journal is %s. Fix the cause, then: kubehop resume --profile %s\n", path, o.Profile)
+		if errors.Is(err, execute.ErrVerifyFailed) {
+			return exitcode.With(exitcode.VerifyFailed, err)
+		}
 		return err
 	}
 	if _, err := j.Append(journal.Entry{Type: journal.Note, Step: "run", Message: "finished"}); err != nil {
 		return err
 	}
 	fmt.Fprintf(o.streams.Out, "Upgraded cluster %s (%s) to %s in %s; journal %s.\n", pl.Cluster.Name, cluster.Context, pl.Target, time.Since(start).Round(time.Second), path)
+	o.writeReport(files, prof)
 	return nil
 }
 
@@ -288,4 +310,15 @@ func providerFor(prof *profile.Profile, client kubernetes.Interface, global *cmd
 		return local.New(client, localcluster.ControlSocketFor(kubeconfig)), nil
 	}
 	return nil, fmt.Errorf("%s: provider %q cannot apply plans yet; only local can (kubehop plan works for every provider)", prof.File(), prof.Provider)
+}
+
+// writeReport writes the run's HTML report and says where it is; a report
+// that cannot be written does not change the run's outcome.
+func (o *Options) writeReport(files clireport.Files, prof *profile.Profile) {
+	path, err := clireport.WriteFile(files, prof.Checklist)
+	if err != nil {
+		fmt.Fprintf(o.streams.ErrOut, "warning: the report was not written: %v (try kubehop report -p %s)\n", err, o.Profile)
+		return
+	}
+	fmt.Fprintf(o.streams.Out, "Report: %s\n", path)
 }

@@ -258,10 +258,7 @@ func (o *Options) scan(ctx context.Context, data *apidata.Data, s *inventory.Sna
 		parts = append(parts, r)
 	}
 	if s != nil {
-		for _, hr := range s.HelmReleases {
-			parts = append(parts, sc.ScanHelmRelease(hr.Namespace, hr.Name, hr.Manifest))
-		}
-		parts = append(parts, sc.ScanLive(s.LiveObjects))
+		parts = append(parts, sc.ScanSnapshot(s))
 	}
 	for _, p := range parts {
 		total.Merge(p)
