@@ -9,7 +9,7 @@ LDFLAGS := -X github.com/kubehop/kubehop/internal/buildinfo.version=$(VERSION)
 # Extra arguments for the demo, e.g. make demo ARGS=--keep
 ARGS    ?=
 
-.PHONY: all build bins demo test unit vet fmt clean
+.PHONY: all build bins chromium demo test unit vet fmt clean
 
 all: build
 
@@ -21,10 +21,14 @@ build:
 bins:
 	hack/build-bins.sh all
 
+# Headless Chromium for the HTML report tests (Debian's package).
+chromium:
+	hack/install-chromium.sh
+
 demo: bins build
 	$(BIN) demo $(ARGS)
 
-test: bins vet
+test: bins chromium vet
 	@echo "==> go test ./... (unit tests, then end-to-end tests on the local cluster)"
 	$(GO) test -count=1 -timeout 45m ./...
 	@echo "==> go test in hack/apidata (the removed-API data generator)"
