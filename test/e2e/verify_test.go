@@ -213,4 +213,3 @@ func movedPool(ctx context.Context, t *testing.T, client kubernetes.Interface, n
 	}
 	return n.Labels[localcluster.PoolLabel]
 }
-
