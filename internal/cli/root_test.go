@@ -54,6 +54,12 @@ func TestBadInputExitsWithCode2(t *testing.T) {
 		{"version", "-o", "xml"},
 		{"demo", "--kubernetes-version", "1.12"},
 		{"demo", "--timeout", "0s"},
+		{"verify"},
+		{"verify", "--target", "1.37", "-o", "xml"},
+		{"verify", "--target", "1.37", "--since", "yesterday"},
+		{"verify", "--baseline", "/no/such/snapshot.json"},
+		{"report", "-o", "pdf"},
+		{"report", "-p", "/no/such/kubehop.yaml"},
 	} {
 		code, out, errOut := run(args...)
 		if code != exitcode.BadInput {

@@ -101,7 +101,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if err := o.output.Validate(); err != nil {
 		return err
 	}
-	opts, err := o.options()
+	opts, prof, err := o.options()
 	if err != nil {
 		return err
 	}
@@ -113,8 +113,8 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if o.Profile != "" {
-		prof, _ := profile.Load(o.Profile) // loaded by options already
+	if prof != nil {
+		// The profile names its cluster: refuse any other.
 		if _, _, err := cliplan.Connect(ctx, o.global, prof); err != nil {
 			return err
 		}
@@ -158,14 +158,16 @@ func (o *Options) verify(ctx context.Context, clients inventory.Clients, opts ve
 	return r, err
 }
 
-// options reads the flags and the profile into verification options.
-func (o *Options) options() (verify.Options, error) {
+// options reads the flags and the profile, if any, into verification
+// options.
+func (o *Options) options() (verify.Options, *profile.Profile, error) {
 	opts := verify.Options{Target: o.Target, PoolLabel: o.PoolLabel}
 	baseline := o.Baseline
+	var prof *profile.Profile
 	if o.Profile != "" {
-		prof, err := profile.Load(o.Profile)
-		if err != nil {
-			return opts, exitcode.Invalid(err)
+		var err error
+		if prof, err = profile.Load(o.Profile); err != nil {
+			return opts, nil, exitcode.Invalid(err)
 		}
 		if opts.Target == "" {
 			opts.Target = prof.Target
@@ -183,7 +185,7 @@ func (o *Options) options() (verify.Options, error) {
 	if baseline != "" {
 		s, err := inventory.Load(baseline)
 		if err != nil {
-			return opts, exitcode.Invalid(fmt.Errorf("--baseline: %w", err))
+			return opts, nil, exitcode.Invalid(fmt.Errorf("--baseline: %w", err))
 		}
 		opts.Baseline = s
 	}
@@ -193,13 +195,13 @@ func (o *Options) options() (verify.Options, error) {
 		} else if t, err := time.Parse(time.RFC3339, o.Since); err == nil {
 			opts.Since = t
 		} else {
-			return opts, exitcode.Invalid(fmt.Errorf("--since %q: want a time such as 2026-11-24T06:00:00Z or a duration such as 2h", o.Since))
+			return opts, nil, exitcode.Invalid(fmt.Errorf("--since %q: want a time such as 2026-11-24T06:00:00Z or a duration such as 2h", o.Since))
 		}
 	}
 	if opts.Target == "" && opts.Baseline == nil && o.Profile == "" {
-		return opts, exitcode.Invalid(errors.New("name what to verify against: --target (such as 1.37), --baseline, or --profile"))
+		return opts, nil, exitcode.Invalid(errors.New("name what to verify against: --target (such as 1.37), --baseline, or --profile"))
 	}
-	return opts, nil
+	return opts, prof, nil
 }
 
 func printText(w io.Writer, context string, r *verify.Result) {
