@@ -78,9 +78,14 @@ func (r *Result) movedPools(before, now *inventory.Snapshot) {
 		key := p.Namespace + "/" + p.Name
 		if was, ok := podPool[key]; ok && strings.HasPrefix(owner, "StatefulSet ") {
 			// A StatefulSet's pod keeps its name, identity and often its
-			// data's locality: another pool is a problem.
+			// data's locality: another pool is a problem when its node
+			// affinity says where it belongs, and worth a note otherwise.
 			if was != pool {
-				pr := r.add("moved-pool", Error, "Pod "+key, "now on node %s in pool %s; before the upgrade it ran in pool %s (%s)", p.Node, pool, was, owner)
+				sev := Info
+				if len(p.PreferredNodes) > 0 {
+					sev = Error
+				}
+				pr := r.add("moved-pool", sev, "Pod "+key, "now on node %s in pool %s; before the upgrade it ran in pool %s (%s)", p.Node, pool, was, owner)
 				pr.Pod, pr.Node = key, p.Node
 			}
 		} else if pools, ok := workloadPools[owner]; ok && !slices.Contains(pools, pool) {

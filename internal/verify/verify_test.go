@@ -21,12 +21,14 @@ func healthy() *inventory.Snapshot {
 		{Kind: "ReplicaSet", Namespace: "x", Name: "web-5f", Owner: &inventory.OwnerRef{Kind: "Deployment", Name: "web"}},
 		{Kind: "Job", Namespace: "x", Name: "backup-1", Owner: &inventory.OwnerRef{Kind: "CronJob", Name: "backup"}},
 	}
-	prefersApp := []corev1.PreferredSchedulingTerm{{Weight: 100, Preference: corev1.NodeSelectorTerm{
-		MatchExpressions: []corev1.NodeSelectorRequirement{{Key: "pool", Operator: corev1.NodeSelectorOpIn, Values: []string{"app"}}}}}}
+	prefers := func(pool string) []corev1.PreferredSchedulingTerm {
+		return []corev1.PreferredSchedulingTerm{{Weight: 100, Preference: corev1.NodeSelectorTerm{
+			MatchExpressions: []corev1.NodeSelectorRequirement{{Key: "pool", Operator: corev1.NodeSelectorOpIn, Values: []string{pool}}}}}}
+	}
 	s.Pods = []inventory.Pod{
-		{Namespace: "x", Name: "mongo-0", Node: "db-0", Phase: "Running", Ready: true, Owner: &inventory.OwnerRef{Kind: "StatefulSet", Name: "mongo"}},
-		{Namespace: "x", Name: "mongo-1", Node: "db-1", Phase: "Running", Ready: true, Owner: &inventory.OwnerRef{Kind: "StatefulSet", Name: "mongo"}},
-		{Namespace: "x", Name: "web-5f-a", Node: "app-0", Phase: "Running", Ready: true, Owner: &inventory.OwnerRef{Kind: "ReplicaSet", Name: "web-5f"}, PreferredNodes: prefersApp},
+		{Namespace: "x", Name: "mongo-0", Node: "db-0", Phase: "Running", Ready: true, Owner: &inventory.OwnerRef{Kind: "StatefulSet", Name: "mongo"}, PreferredNodes: prefers("db")},
+		{Namespace: "x", Name: "mongo-1", Node: "db-1", Phase: "Running", Ready: true, Owner: &inventory.OwnerRef{Kind: "StatefulSet", Name: "mongo"}, PreferredNodes: prefers("db")},
+		{Namespace: "x", Name: "web-5f-a", Node: "app-0", Phase: "Running", Ready: true, Owner: &inventory.OwnerRef{Kind: "ReplicaSet", Name: "web-5f"}, PreferredNodes: prefers("app")},
 		// A finished backup Job's pod is not a problem.
 		{Namespace: "x", Name: "backup-1-z", Node: "db-0", Phase: "Succeeded", Owner: &inventory.OwnerRef{Kind: "Job", Name: "backup-1"}},
 	}
@@ -94,6 +96,21 @@ func TestCheckFindsEachFault(t *testing.T) {
 			}
 			t.Errorf("no %s problem on %s with %q in %+v", tc.check, tc.object, tc.reason, r.Errors())
 		})
+	}
+}
+
+func TestUnconstrainedStatefulSetPodInAnotherPoolIsANote(t *testing.T) {
+	now, before := healthy(), healthy()
+	for _, s := range []*inventory.Snapshot{now, before} {
+		s.Pods[1].PreferredNodes = nil
+	}
+	now.Pods[1].Node = "app-0"
+	r, err := Check(now, Options{Baseline: before})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.OK() || len(r.Problems) != 1 || r.Problems[0].Check != "moved-pool" || r.Problems[0].Severity != Info {
+		t.Errorf("want one moved-pool note, got %+v", r.Problems)
 	}
 }
 
