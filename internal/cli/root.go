@@ -21,6 +21,7 @@ import (
 	"github.com/kubehop/kubehop/internal/cli/plan"
 	"github.com/kubehop/kubehop/internal/cli/report"
 	"github.com/kubehop/kubehop/internal/cli/snapshot"
+	"github.com/kubehop/kubehop/internal/cli/tf"
 	"github.com/kubehop/kubehop/internal/cli/verify"
 	"github.com/kubehop/kubehop/internal/cli/version"
 	"github.com/kubehop/kubehop/internal/exitcode"
@@ -46,9 +47,14 @@ The workflow, one command per step:
              file with the plan, a timeline of every pool and node, what
              waited on which budget, and the verification; or Markdown, JSON.
 
+For Terraform-managed clusters, tf bump sets the version attributes in
+place (comments and layout kept), tf guard fails a terraform plan that does
+anything but the expected version changes, and tf ignore-changes adds or
+removes the runbooks' temporary lifecycle { ignore_changes = [...] }.
+
 Available now: check and snapshot (offline: check --snapshot FILE); init,
 plan, apply, resume, verify and report (apply runs on kubehop's local
-cluster; plans work for every provider); and demo, which starts a real local
+cluster; plans work for every provider); tf; and demo, which starts a real local
 cluster (etcd, kube-apiserver, kube-controller-manager, kube-scheduler and
 kwok nodes) with the runbooks' platform and upgrades it.
 
@@ -78,6 +84,11 @@ func NewRootCommand(streams cmdutil.IOStreams) *cobra.Command {
   kubehop verify -p kubehop.yaml
   kubehop report -p kubehop.yaml
 
+  # Terraform: bump constants.tf, then guard the plan before applying it
+  kubehop tf bump --dir infra --control-plane 1.24 --dry-run
+  terraform -chdir=infra plan -out plan.out && terraform -chdir=infra show -json plan.out > plan.json
+  kubehop tf guard plan.json
+
   # Start the local demo cluster, upgrade its platform, keep it running
   kubehop demo --keep
 
@@ -99,6 +110,7 @@ func NewRootCommand(streams cmdutil.IOStreams) *cobra.Command {
 		report.NewCommand(streams),
 		snapshot.NewCommand(streams, global),
 		demo.NewCommand(streams, global),
+		tf.NewCommand(streams, global),
 		version.NewCommand(streams),
 	)
 	return root
