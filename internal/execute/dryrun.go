@@ -44,7 +44,9 @@ func DryRun(ctx context.Context, env *Env, p *plan.Plan) ([]string, error) {
 			relaxed[ns+"/"+name] = true
 			say("%s: would scale %s from %d to 0 (accepted by the API server)", st.ID, st.Object, n)
 		case plan.KindControlPlane:
-			say("%s: would ask provider %s to upgrade the control plane to %s", st.ID, env.Provider.Name(), st.Version)
+			say("%s: would ask provider %s to upgrade the control plane to %s", st.ID, env.providerName(), st.Version)
+		case plan.KindPoolManaged:
+			say("%s: would ask provider %s to upgrade pool %s to %s and wait on its operation", st.ID, env.providerName(), st.Pool, st.Version)
 		case plan.KindPoolSurge, plan.KindPoolInPlace, plan.KindPoolBlueGreen:
 			nodes, err := env.poolNodes(ctx, st.Pool)
 			if err != nil {
@@ -98,4 +100,11 @@ func isRelaxed(relaxed map[string]bool, p drain.PodRef) bool {
 		}
 	}
 	return false
+}
+
+func (env *Env) providerName() string {
+	if env.Cloud != nil {
+		return env.Cloud.Name()
+	}
+	return env.Provider.Name()
 }

@@ -34,6 +34,12 @@ type Env struct {
 	Parallelism int
 	// Progress is told what happens.
 	Progress func(Event)
+	// Cloud, when set, is the managed service that upgrades the control
+	// plane and whole pools itself (EKS, AKS); Provider is then unused.
+	// OperationInterval is how often its operations are polled (15 s when
+	// zero).
+	Cloud             provider.Cloud
+	OperationInterval time.Duration
 	// Baseline is the snapshot taken before the run, which verification
 	// compares the cluster with; Since is when the run began, for Warning
 	// events. VerifyTimeout bounds the wait for a healthy cluster (10
@@ -42,8 +48,9 @@ type Env struct {
 	Since         time.Time
 	VerifyTimeout time.Duration
 
-	mu        sync.Mutex
-	originals map[string]json.RawMessage
+	mu         sync.Mutex
+	operations map[string]provider.Operation
+	originals  map[string]json.RawMessage
 	// recordedBy maps each object in originals to the step that changed it.
 	recordedBy map[string]string
 }
@@ -88,6 +95,14 @@ func Run(ctx context.Context, env *Env, p *plan.Plan, state *journal.State) erro
 		env.Progress = func(Event) {}
 	}
 	env.originals, env.recordedBy = map[string]json.RawMessage{}, map[string]string{}
+	env.operations = map[string]provider.Operation{}
+	for step, data := range state.Operations {
+		var op provider.Operation
+		if err := json.Unmarshal(data, &op); err != nil {
+			return fmt.Errorf("%w: the operation of step %s cannot be read: %v", journal.ErrCorrupt, step, err)
+		}
+		env.operations[step] = op
+	}
 	for k, v := range state.Originals {
 		env.originals[k] = v
 		env.recordedBy[k] = state.OriginalSteps[k]
@@ -194,10 +209,26 @@ func (env *Env) runStep(ctx context.Context, st plan.Step) error {
 func (env *Env) act(ctx context.Context, st plan.Step) error {
 	switch st.Kind {
 	case plan.KindControlPlane:
+		if env.Cloud != nil {
+			return env.cloudOperation(ctx, st, "upgrade the control plane to "+st.Version, func() (provider.Operation, error) {
+				return env.Cloud.StartControlPlaneUpgrade(ctx, st.Version)
+			})
+		}
 		if _, err := env.Journal.Append(journal.Entry{Type: journal.Intent, Step: st.ID, Message: "upgrade the control plane to " + st.Version}); err != nil {
 			return err
 		}
 		return env.Provider.UpgradeControlPlane(ctx, st.Version)
+	case plan.KindPoolManaged:
+		if env.Cloud == nil {
+			return fmt.Errorf("step %s needs a cloud provider", st.ID)
+		}
+		if err := env.waitGates(ctx, st); err != nil {
+			return err
+		}
+		opts := provider.PoolUpgrade{MaxSurge: st.MaxSurge, MaxUnavailable: st.MaxUnavailable, DrainTimeout: env.DrainTimeout}
+		return env.cloudOperation(ctx, st, fmt.Sprintf("upgrade pool %s to %s", st.Pool, st.Version), func() (provider.Operation, error) {
+			return env.Cloud.StartPoolUpgrade(ctx, st.Pool, st.Version, opts)
+		})
 	case plan.KindScaleDown:
 		return env.scaleDown(ctx, st)
 	case plan.KindScaleRestore:

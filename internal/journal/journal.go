@@ -33,6 +33,10 @@ const (
 	Note = "note"
 	// Verify records a verification's result (Data: verify.Result).
 	Verify = "verify"
+	// Operation records a long-running operation a provider started or
+	// reported (Data: provider.Operation, with its ID), so that a resumed
+	// run waits on it instead of starting another.
+	Operation = "operation"
 )
 
 // Entry is one line of the journal.

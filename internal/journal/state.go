@@ -20,6 +20,9 @@ type State struct {
 	// recorded it.
 	Originals     map[string]json.RawMessage
 	OriginalSteps map[string]string
+	// Operations maps each step to the last state journalled of the
+	// provider operation it started.
+	Operations map[string]json.RawMessage
 }
 
 // Compensate is the step name of restorations made when a run stops early
@@ -29,7 +32,7 @@ const Compensate = "compensate"
 
 // Replay folds entries into a State.
 func Replay(entries []Entry) *State {
-	s := &State{Done: map[string]bool{}, Failed: map[string]string{}, Originals: map[string]json.RawMessage{}, OriginalSteps: map[string]string{}}
+	s := &State{Done: map[string]bool{}, Failed: map[string]string{}, Originals: map[string]json.RawMessage{}, OriginalSteps: map[string]string{}, Operations: map[string]json.RawMessage{}}
 	started := map[string]bool{}
 	restored := map[string]bool{}
 	changedBy := map[string][]string{}
@@ -59,6 +62,8 @@ func Replay(entries []Entry) *State {
 				}
 				changedBy[e.Object] = nil
 			}
+		case Operation:
+			s.Operations[e.Step] = e.Data
 		case Done:
 			s.Done[e.Step] = true
 			delete(started, e.Step)

@@ -71,3 +71,24 @@ func TestLowerBound(t *testing.T) {
 		})
 	}
 }
+
+// TestManagedProvidersUpgradeWholePools: on EKS, AKS and GKE the service
+// upgrades a pool itself; the plan says so.
+func TestManagedProvidersUpgradeWholePools(t *testing.T) {
+	for _, prov := range []string{"eks", "aks", "gke"} {
+		p, err := profile.Parse("kubehop.yaml", []byte("apiVersion: kubehop.dev/v1alpha1\nkind: Profile\ncluster: {name: c, uid: u}\nprovider: "+prov+
+			"\ntarget: \"1.37\"\npools: [{name: a, strategy: surge, maxSurge: 2}, {name: b, strategy: surge}]\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pl, err := Build(p, boundCluster())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range pl.Steps {
+			if st.Pool != "" && st.Kind != KindPoolManaged {
+				t.Errorf("%s: step %s is %s, want %s", prov, st.ID, st.Kind, KindPoolManaged)
+			}
+		}
+	}
+}

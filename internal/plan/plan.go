@@ -25,9 +25,13 @@ const (
 	KindPoolSurge     = "pool-surge"
 	KindPoolInPlace   = "pool-inplace"
 	KindPoolBlueGreen = "pool-bluegreen"
-	KindScaleDown     = "scale-down"
-	KindScaleRestore  = "scale-restore"
-	KindVerify        = "verify"
+	// KindPoolManaged is a pool a managed service (EKS, AKS, GKE) upgrades
+	// itself, with its own surge and drains; kubehop starts the operation,
+	// journals it and waits.
+	KindPoolManaged  = "pool-managed"
+	KindScaleDown    = "scale-down"
+	KindScaleRestore = "scale-restore"
+	KindVerify       = "verify"
 )
 
 // Plan is an upgrade plan.
@@ -158,7 +162,7 @@ func Build(p *profile.Profile, s *inventory.Snapshot) (*Plan, error) {
 		pl.Steps = append(pl.Steps, cp)
 		var pools []string
 		for _, pool := range p.Pools {
-			st := poolStep(hid, hop, to, pool, nodes[pool.Name])
+			st := poolStep(p.Provider, hid, hop, to, pool, nodes[pool.Name])
 			if i > 0 {
 				// The first hop replaces or renames nodes: later hops move
 				// whatever nodes the pool has then.
@@ -182,7 +186,7 @@ func Build(p *profile.Profile, s *inventory.Snapshot) (*Plan, error) {
 	if len(hops) == 0 && nodesBehind(s, p.PoolLabel, target) {
 		var pools []string
 		for _, pool := range p.Pools {
-			st := poolStep("nodes", "", p.Target, pool, nodes[pool.Name])
+			st := poolStep(p.Provider, "nodes", "", p.Target, pool, nodes[pool.Name])
 			st.After = slices.Clone(relaxIDs)
 			for _, a := range pool.After {
 				st.After = append(st.After, "nodes/pool/"+a)
@@ -233,16 +237,25 @@ func Build(p *profile.Profile, s *inventory.Snapshot) (*Plan, error) {
 	return pl, nil
 }
 
-func poolStep(hid, hop, to string, pool profile.Pool, nodes []string) Step {
+// managedPools are the providers whose services upgrade whole pools.
+var managedPools = map[string]string{"eks": "EKS managed node group update", "aks": "AKS agent pool upgrade", "gke": "GKE node pool upgrade"}
+
+func poolStep(prov, hid, hop, to string, pool profile.Pool, nodes []string) Step {
 	st := Step{ID: hid + "/pool/" + pool.Name, Hop: hop, Phase: "node-pools", Version: to, Pool: pool.Name, Nodes: nodes,
 		MaxSurge: max(pool.MaxSurge, 1), MaxUnavailable: max(pool.MaxUnavailable, 1), WaitFor: pool.WaitFor}
 	n := time.Duration(len(nodes))
-	switch pool.Strategy {
-	case profile.InPlace:
+	service, managed := managedPools[prov]
+	switch {
+	case managed:
+		st.Kind = KindPoolManaged
+		st.Title = fmt.Sprintf("Upgrade pool %s to %s by the %s (max surge %d, max unavailable %d; the service drains, kubehop waits on the operation)",
+			pool.Name, to, service, st.MaxSurge, st.MaxUnavailable)
+		st.Estimate.Duration = perNodeEstimate * ((n + time.Duration(st.MaxSurge) - 1) / time.Duration(st.MaxSurge))
+	case pool.Strategy == profile.InPlace:
 		st.Kind = KindPoolInPlace
 		st.Title = fmt.Sprintf("Upgrade pool %s in place to %s: cordon, drain, upgrade and uncordon %d node(s), %d at a time", pool.Name, to, len(nodes), st.MaxUnavailable)
 		st.Estimate.Duration = perNodeEstimate * ((n + time.Duration(st.MaxUnavailable) - 1) / time.Duration(st.MaxUnavailable))
-	case profile.BlueGreen:
+	case pool.Strategy == profile.BlueGreen:
 		st.Kind = KindPoolBlueGreen
 		st.Title = fmt.Sprintf("Replace pool %s blue/green: %d new node(s) at %s, then drain and retire the old", pool.Name, len(nodes), to)
 		st.Estimate.Duration = 2 * perNodeEstimate
