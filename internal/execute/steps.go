@@ -189,16 +189,44 @@ func (env *Env) verify(ctx context.Context, st plan.Step) error {
 		timeout = 10 * time.Minute
 	}
 	last := ""
-	r, err := verify.Wait(ctx, inventory.Clients{Kube: env.Client}, opts, timeout, 2*time.Second, func(r *verify.Result) {
+	progress := func(r *verify.Result) {
 		if errs := r.Errors(); len(errs) > 0 {
 			if first := errs[0].Object + ": " + errs[0].Reason; first != last {
 				env.report(EventWait, st.ID, "", "%d problem(s), such as %s", len(errs), first)
 				last = first
 			}
 		}
-	})
+	}
+	// Pods the drains made land outside where they belong (the runbooks'
+	// "pods on unintended nodes") stay there: once two readings in a row
+	// find nothing else wrong, they are moved back, one eviction at a
+	// time within their budgets, and the cluster is verified again.
+	readings := 0
+	settled := func(r *verify.Result) bool {
+		if !r.OnlyMisplaced() {
+			readings = 0
+			return false
+		}
+		readings++
+		return readings >= 2
+	}
+	clients := inventory.Clients{Kube: env.Client}
+	r, err := verify.Wait(ctx, clients, opts, timeout, 2*time.Second, settled, progress)
 	if err != nil {
 		return err
+	}
+	if !r.OK() && r.OnlyMisplaced() {
+		env.report(EventWait, st.ID, "", "moving %d pod(s) back where their affinity and the snapshot place them", len(r.Misplaced()))
+		_, err := verify.FixPlacement(ctx, env.Client, r.Misplaced(), timeout, func(p verify.Problem) error {
+			_, err := env.Journal.Append(journal.Entry{Type: journal.Intent, Step: st.ID, Object: "pod " + p.Pod, Message: "evict to place it again: " + p.Reason})
+			return err
+		}, func(s string) { env.report(EventWait, st.ID, "", "%s", s) })
+		if err != nil {
+			return err
+		}
+		if r, err = verify.Wait(ctx, clients, opts, timeout, 2*time.Second, nil, progress); err != nil {
+			return err
+		}
 	}
 	data, err := json.Marshal(r)
 	if err != nil {

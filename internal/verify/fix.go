@@ -16,15 +16,34 @@ import (
 )
 
 // Misplaced are the problems fix-placement moves: pods in another pool
-// than before and pods on nodes their preferred affinity does not favour.
+// than before and pods on nodes their preferred affinity does not favour,
+// one problem per pod.
 func (r *Result) Misplaced() []Problem {
 	var out []Problem
+	seen := map[string]bool{}
 	for _, p := range r.Errors() {
-		if (p.Check == "placement" || p.Check == "moved-pool") && p.Pod != "" {
+		if (p.Check == "placement" || p.Check == "moved-pool") && p.Pod != "" && !seen[p.Pod] {
+			seen[p.Pod] = true
 			out = append(out, p)
 		}
 	}
 	return out
+}
+
+// OnlyMisplaced reports whether every problem that fails the
+// verification is a misplaced pod: pods stay where they were scheduled,
+// so waiting will not fix them, an eviction will.
+func (r *Result) OnlyMisplaced() bool {
+	errs := r.Errors()
+	if len(errs) == 0 {
+		return false
+	}
+	for _, p := range errs {
+		if (p.Check != "placement" && p.Check != "moved-pool") || p.Pod == "" {
+			return false
+		}
+	}
+	return true
 }
 
 // FixPlacement re-places the misplaced pods one at a time through the
@@ -32,9 +51,16 @@ func (r *Result) Misplaced() []Problem {
 // no disruption now is waited on, up to timeout per pod. After each
 // eviction it waits until the pod's replacement is Running and Ready
 // somewhere else before moving the next. progress is told each step.
-func FixPlacement(ctx context.Context, client kubernetes.Interface, problems []Problem, timeout time.Duration, progress func(string)) (moved []string, err error) {
+// before, when set, is called before each eviction (to journal it); its
+// error stops the fix.
+func FixPlacement(ctx context.Context, client kubernetes.Interface, problems []Problem, timeout time.Duration, before func(Problem) error, progress func(string)) (moved []string, err error) {
 	for _, p := range problems {
 		namespace, name, _ := strings.Cut(p.Pod, "/")
+		if before != nil {
+			if err := before(p); err != nil {
+				return moved, err
+			}
+		}
 		var budget string
 		err := wait.PollUntilContextTimeout(ctx, time.Second, timeout, true, func(ctx context.Context) (bool, error) {
 			err := drain.EvictPod(ctx, client, namespace, name, drain.Options{})

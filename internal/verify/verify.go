@@ -202,10 +202,11 @@ func Run(ctx context.Context, clients inventory.Clients, opts Options) (*Result,
 	return r, now, nil
 }
 
-// Wait verifies the cluster until it passes or timeout ends, telling
-// progress about each reading, and returns the last one. Errors reading
-// the cluster are retried: the API server may be restarting.
-func Wait(ctx context.Context, clients inventory.Clients, opts Options, timeout, interval time.Duration, progress func(*Result)) (*Result, error) {
+// Wait verifies the cluster until it passes, or settled says waiting
+// longer is pointless (nil: only a pass ends the wait), or timeout ends,
+// telling progress about each reading, and returns the last one. Errors
+// reading the cluster are retried: the API server may be restarting.
+func Wait(ctx context.Context, clients inventory.Clients, opts Options, timeout, interval time.Duration, settled func(*Result) bool, progress func(*Result)) (*Result, error) {
 	var last *Result
 	var lastErr error
 	err := wait.PollUntilContextTimeout(ctx, interval, timeout, true, func(ctx context.Context) (bool, error) {
@@ -218,7 +219,7 @@ func Wait(ctx context.Context, clients inventory.Clients, opts Options, timeout,
 		if progress != nil {
 			progress(r)
 		}
-		return r.OK(), nil
+		return r.OK() || settled != nil && settled(r), nil
 	})
 	if last == nil {
 		if lastErr == nil {

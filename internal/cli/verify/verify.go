@@ -125,7 +125,7 @@ func (o *Options) Run(ctx context.Context) error {
 		return err
 	}
 	if o.FixPlacement && len(r.Misplaced()) > 0 {
-		moved, err := verify.FixPlacement(ctx, clients.Kube, r.Misplaced(), o.FixTimeout, func(s string) { fmt.Fprintln(o.streams.ErrOut, s) })
+		moved, err := verify.FixPlacement(ctx, clients.Kube, r.Misplaced(), o.FixTimeout, nil, func(s string) { fmt.Fprintln(o.streams.ErrOut, s) })
 		fmt.Fprintf(o.streams.ErrOut, "Moved %d pod(s); verifying again...\n", len(moved))
 		if err != nil {
 			return err
@@ -152,7 +152,7 @@ func (o *Options) Run(ctx context.Context) error {
 
 func (o *Options) verify(ctx context.Context, clients inventory.Clients, opts verify.Options) (*verify.Result, error) {
 	if o.Wait > 0 {
-		return verify.Wait(ctx, clients, opts, o.Wait, 2*time.Second, nil)
+		return verify.Wait(ctx, clients, opts, o.Wait, 2*time.Second, nil, nil)
 	}
 	r, _, err := verify.Run(ctx, clients, opts)
 	return r, err
