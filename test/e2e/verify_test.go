@@ -16,9 +16,13 @@ import (
 
 	"github.com/kubehop/kubehop/internal/demo"
 	"github.com/kubehop/kubehop/internal/drain"
+	"github.com/kubehop/kubehop/internal/execute"
 	"github.com/kubehop/kubehop/internal/exitcode"
+	"github.com/kubehop/kubehop/internal/inventory"
+	"github.com/kubehop/kubehop/internal/journal"
 	"github.com/kubehop/kubehop/internal/kube"
 	"github.com/kubehop/kubehop/internal/localcluster"
+	"github.com/kubehop/kubehop/internal/plan"
 	"github.com/kubehop/kubehop/internal/verify"
 )
 
@@ -51,6 +55,11 @@ func TestVerifyReportsEachFault(t *testing.T) {
 	if r.Checked.Skipped == 0 {
 		t.Error("the finished backup Job's pod was not skipped")
 	}
+
+	// A StatefulSet pod left in another pool, as drains can leave one:
+	// apply's verification phase moves it back by itself and passes.
+	moveStatefulSetPod(ctx, t, client, "vantiq", "vantiq-2", "vantiq")
+	checkVerifyStepFixesPlacement(ctx, t, client, before, newest)
 
 	// The faults.
 	patchAnnotation(ctx, t, client, "metrics-0", "kubehop.dev/fault", "not-ready")
@@ -212,4 +221,42 @@ func movedPool(ctx context.Context, t *testing.T, client kubernetes.Interface, n
 		t.Fatal(err)
 	}
 	return n.Labels[localcluster.PoolLabel]
+}
+
+// checkVerifyStepFixesPlacement runs a plan's verification step, as apply
+// does last, and wants it to move the misplaced pod back, journalling the
+// eviction first, and pass.
+func checkVerifyStepFixesPlacement(ctx context.Context, t *testing.T, client kubernetes.Interface, baselinePath, target string) {
+	t.Helper()
+	baseline, err := inventory.Load(baselinePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "verify.journal")
+	j, _, err := journal.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	env := &execute.Env{Client: client, Journal: j, Baseline: baseline, VerifyTimeout: 3 * time.Minute}
+	pl := &plan.Plan{Steps: []plan.Step{{ID: "verify", Phase: "verify", Kind: plan.KindVerify, Version: target}}}
+	if err := execute.Run(ctx, env, pl, journal.Replay(nil)); err != nil {
+		t.Fatalf("the verification step did not pass after moving the pod back: %v", err)
+	}
+	entries, err := journal.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var evicted, passed bool
+	for _, e := range entries {
+		evicted = evicted || e.Type == journal.Intent && e.Object == "pod vantiq/vantiq-2" && strings.HasPrefix(e.Message, "evict to place it again")
+		passed = passed || e.Type == journal.Verify && strings.HasPrefix(e.Message, "passed")
+	}
+	if !evicted || !passed {
+		t.Errorf("journal: eviction journalled %t, verification passed %t", evicted, passed)
+	}
+	pod, err := client.CoreV1().Pods("vantiq").Get(ctx, "vantiq-2", metav1.GetOptions{})
+	if err != nil || movedPool(ctx, t, client, pod.Spec.NodeName) != "vantiq" {
+		t.Errorf("vantiq-2 is not back in pool vantiq: %v", err)
+	}
 }
