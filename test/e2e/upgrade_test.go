@@ -16,12 +16,15 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubehop/kubehop/internal/browser"
 	"github.com/kubehop/kubehop/internal/demo"
 	"github.com/kubehop/kubehop/internal/exitcode"
 	"github.com/kubehop/kubehop/internal/journal"
+	"github.com/kubehop/kubehop/internal/kube"
 	"github.com/kubehop/kubehop/internal/localcluster"
 )
 
@@ -99,9 +102,36 @@ func readState(ctx context.Context, t *testing.T, c *localcluster.Cluster, targe
 	}
 	fmt.Fprintf(&b, "control plane %s; nodes per pool %v\n", serverVersion(t, c), pools)
 	for _, w := range status.Workloads {
-		fmt.Fprintf(&b, "%s %s/%s %d/%d\n", w.Kind, w.Namespace, w.Name, w.Ready, w.Desired)
+		ready, desired := w.Ready, w.Desired
+		if w.Kind == "DaemonSet" {
+			ready, desired = daemonPods(ctx, t, client, w.Namespace, w.Name, nodes.Items)
+		}
+		fmt.Fprintf(&b, "%s %s/%s %d/%d\n", w.Kind, w.Namespace, w.Name, ready, desired)
 	}
 	return b.String()
+}
+
+// daemonPods counts a DaemonSet's Ready pods on the nodes that exist, and
+// those nodes (the demo's DaemonSets tolerate every taint, so they belong
+// on every node). The DaemonSet controller's own status can go on
+// counting a deleted node for minutes (kube-controller-manager 1.37 after
+// a stale-cache refusal), so the test counts what runs.
+func daemonPods(ctx context.Context, t *testing.T, client kubernetes.Interface, namespace, name string, nodes []corev1.Node) (ready, desired int32) {
+	t.Helper()
+	exists := map[string]bool{}
+	for _, n := range nodes {
+		exists[n.Name] = true
+	}
+	pods, err := client.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pods.Items {
+		if ref := metav1.GetControllerOf(&p); ref != nil && ref.Kind == "DaemonSet" && ref.Name == name && exists[p.Spec.NodeName] && kube.PodHealthy(&p) {
+			ready++
+		}
+	}
+	return ready, int32(len(nodes))
 }
 
 const wantUpgraded = `control plane v1.37.2; nodes per pool map[grafana:1 keycloak:2 metrics:1 mongodb:3 vantiq:3]
