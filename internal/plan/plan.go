@@ -46,6 +46,9 @@ type Plan struct {
 	// Estimate is the critical path's length; CriticalPath its steps.
 	Estimate     Duration `json:"estimate"`
 	CriticalPath []string `json:"criticalPath"`
+	// LowerBound, when asked for with the cluster's timing, is the
+	// shortest time the node pools can take (see LowerBound).
+	LowerBound *Bound `json:"lowerBound,omitempty"`
 }
 
 // Step is one unit of work. Steps are idempotent: running one again after

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -28,12 +29,21 @@ steps that relax drain blockers (a Deployment whose PodDisruptionBudget
 allows no disruption is scaled to 0 before the first pool moves and back
 after the last); and a final verification. Nothing is changed.
 
--o markdown prints a runbook a person could follow by hand.`
+-o markdown prints a runbook a person could follow by hand.
+
+With --pod-ready and --node-ready (how long this cluster's pods take to
+become Ready, and new nodes to join), plan also prints the lower bound of
+the node pools' work: the longest disruption-budget chain (a budget that
+lets one of ten pods go at a time needs ten pod start-ups in a row) or the
+surge rounds' node boots, whichever is longer. No executor can do better;
+kubehop's own runs are measured against it in docs/benchmarks.md.`
 
 // Options are the flags of `kubehop plan`.
 type Options struct {
-	Profile string
-	Output  *cmdutil.OutputOptions
+	Profile   string
+	Output    *cmdutil.OutputOptions
+	PodReady  time.Duration
+	NodeReady time.Duration
 
 	streams cmdutil.IOStreams
 	global  *cmdutil.GlobalOptions
@@ -47,19 +57,32 @@ func NewCommand(streams cmdutil.IOStreams, global *cmdutil.GlobalOptions) *cobra
 		Short: "Print the hop-by-hop upgrade plan for review; changes nothing",
 		Long:  long,
 		Example: `  kubehop plan --profile kubehop.yaml
-  kubehop plan --profile kubehop.yaml -o markdown > runbook.md`,
+  kubehop plan --profile kubehop.yaml -o markdown > runbook.md
+
+  # How fast could the pools go, with pods Ready in 30s and nodes in 3m?
+  kubehop plan --profile kubehop.yaml --pod-ready 30s --node-ready 3m`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.Output.Validate(); err != nil {
 				return err
 			}
+			if o.PodReady < 0 || o.NodeReady < 0 {
+				return exitcode.Invalid(fmt.Errorf("--pod-ready and --node-ready must not be negative"))
+			}
 			prep, err := Prepare(cmd.Context(), o.global, o.Profile, o.streams)
 			if err != nil {
 				return err
 			}
+			if o.PodReady > 0 || o.NodeReady > 0 {
+				b := upgradeplan.LowerBound(prep.Plan, prep.Snapshot, upgradeplan.Timing{PodReady: o.PodReady, NodeReady: o.NodeReady}, parallelism(prep.Profile), prep.Profile.PoolLabel)
+				prep.Plan.LowerBound = &b
+			}
 			switch o.Output.Format {
 			case "text":
 				prep.Plan.Outline(o.streams.Out)
+				if b := prep.Plan.LowerBound; b != nil {
+					fmt.Fprintf(o.streams.Out, "\nLower bound of the node pools (pods Ready in %s, new nodes in %s): %s\n", o.PodReady, o.NodeReady, b)
+				}
 			case "markdown":
 				prep.Plan.Markdown(o.streams.Out)
 			default:
@@ -69,6 +92,8 @@ func NewCommand(streams cmdutil.IOStreams, global *cmdutil.GlobalOptions) *cobra
 		},
 	}
 	cmd.Flags().StringVarP(&o.Profile, "profile", "p", o.Profile, "profile file (kubehop init writes one)")
+	cmd.Flags().DurationVar(&o.PodReady, "pod-ready", 0, "how long a new pod takes to become Ready here; with --node-ready, prints the pools' lower bound")
+	cmd.Flags().DurationVar(&o.NodeReady, "node-ready", 0, "how long a new node takes to become Ready here (for the lower bound)")
 	o.Output.AddFlags(cmd.Flags())
 	return cmd
 }
@@ -137,4 +162,12 @@ func ClusterUID(ctx context.Context, client kubernetes.Interface) (string, error
 		return "", fmt.Errorf("read the cluster's identity (namespace kube-system): %w", err)
 	}
 	return string(ns.UID), nil
+}
+
+// parallelism is how many pools the executor moves at once for a profile.
+func parallelism(p *profile.Profile) int {
+	if p.Parallelism <= 0 {
+		return 2 // the executor's default
+	}
+	return p.Parallelism
 }
