@@ -25,10 +25,14 @@ func Node(ctx context.Context, client kubernetes.Interface, node string, opts Op
 	for {
 		r, err := Pass(ctx, client, node, opts)
 		if err != nil {
-			if ctx.Err() != nil && prev != nil {
+			if prev != nil && (ctx.Err() != nil || outOfTime(ctx, err)) {
 				// Time ran out during a pass: what blocked the last
 				// complete one still blocks.
-				return prev, fmt.Errorf("%w: node %s: %s: %w", ErrNotDrained, node, prev.Summary(), ctx.Err())
+				cause := ctx.Err()
+				if cause == nil {
+					cause = context.DeadlineExceeded
+				}
+				return prev, fmt.Errorf("%w: node %s: %s: %w", ErrNotDrained, node, prev.Summary(), cause)
 			}
 			return r, err
 		}
@@ -57,4 +61,13 @@ func (r *Result) blockedSummary() string {
 		b.WriteString(p.String() + " " + p.Reason + ";")
 	}
 	return b.String()
+}
+
+// outOfTime reports whether err is the client's rate limiter refusing a
+// request it could not send before ctx's deadline: client-go then fails
+// at once ("would exceed context deadline") instead of waiting for the
+// deadline, and the drain's time is up all the same.
+func outOfTime(ctx context.Context, err error) bool {
+	_, hasDeadline := ctx.Deadline()
+	return hasDeadline && strings.Contains(err.Error(), "would exceed context deadline")
 }
