@@ -234,12 +234,7 @@ func (s *Server) listUpdates(r request) (any, *apiError) {
 			ids = append(ids, u.id)
 		}
 	}
-	q := r.URL.Query()
-	ids, next, err := pageOf(s, ids, q.Get("maxResults"), q.Get("nextToken"))
-	if err != nil {
-		return nil, err
-	}
-	return listBody("updateIds", ids, next), nil
+	return s.listPage(r, "updateIds", ids)
 }
 
 func (s *Server) describeUpdate(r request) (any, *apiError) {
@@ -255,6 +250,17 @@ func (s *Server) describeUpdate(r request) (any, *apiError) {
 		}
 	}
 	return nil, errNotFound("No update found for ID: %s", id)
+}
+
+// listPage answers a list request with the page of names its maxResults
+// and nextToken ask for, under key.
+func (s *Server) listPage(r request, key string, names []string) (any, *apiError) {
+	q := r.URL.Query()
+	page, next, err := pageOf(s, names, q.Get("maxResults"), q.Get("nextToken"))
+	if err != nil {
+		return nil, err
+	}
+	return listBody(key, page, next), nil
 }
 
 // listBody is a list answer: the items under key and the next page's
@@ -280,12 +286,7 @@ func (s *Server) listNodegroups(r request) (any, *apiError) {
 	for _, ng := range s.nodegroups {
 		names = append(names, ng.name)
 	}
-	q := r.URL.Query()
-	names, next, err := pageOf(s, names, q.Get("maxResults"), q.Get("nextToken"))
-	if err != nil {
-		return nil, err
-	}
-	return listBody("nodegroups", names, next), nil
+	return s.listPage(r, "nodegroups", names)
 }
 
 func (s *Server) describeNodegroup(r request) (any, *apiError) {
@@ -464,12 +465,7 @@ func (s *Server) listAddons(r request) (any, *apiError) {
 	for _, a := range s.addons {
 		names = append(names, a.name)
 	}
-	q := r.URL.Query()
-	names, next, err := pageOf(s, names, q.Get("maxResults"), q.Get("nextToken"))
-	if err != nil {
-		return nil, err
-	}
-	return listBody("addons", names, next), nil
+	return s.listPage(r, "addons", names)
 }
 
 func (s *Server) describeAddon(r request) (any, *apiError) {
