@@ -182,6 +182,18 @@ func (r *Result) checkPDBs(now *inventory.Snapshot) {
 // Run reads the cluster and verifies it, with the Warning events since
 // the upgrade began. It returns the snapshot it read too.
 func Run(ctx context.Context, clients inventory.Clients, opts Options) (*Result, *inventory.Snapshot, error) {
+	r, now, err := read(ctx, clients, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := addEvents(ctx, clients, opts, r); err != nil {
+		return nil, nil, err
+	}
+	return r, now, nil
+}
+
+// read reads the cluster and verifies it, without the events.
+func read(ctx context.Context, clients inventory.Clients, opts Options) (*Result, *inventory.Snapshot, error) {
 	now, err := inventory.Read(ctx, clients, inventory.Options{PoolLabel: opts.PoolLabel, CoreOnly: true})
 	if err != nil {
 		return nil, nil, err
@@ -190,16 +202,22 @@ func Run(ctx context.Context, clients inventory.Clients, opts Options) (*Result,
 	if err != nil {
 		return nil, nil, err
 	}
+	return r, now, nil
+}
+
+// addEvents summarises the Warning events since the upgrade began (the
+// baseline's time unless opts say otherwise) into r.
+func addEvents(ctx context.Context, clients inventory.Clients, opts Options, r *Result) error {
 	since := opts.Since
 	if since.IsZero() && opts.Baseline != nil {
 		since = opts.Baseline.TakenAt
 	}
-	if !since.IsZero() {
-		if r.Events, err = Events(ctx, clients.Kube, since); err != nil {
-			return nil, nil, err
-		}
+	if since.IsZero() {
+		return nil
 	}
-	return r, now, nil
+	var err error
+	r.Events, err = Events(ctx, clients.Kube, since)
+	return err
 }
 
 // Wait verifies the cluster until it passes, or settled says waiting
@@ -210,7 +228,7 @@ func Wait(ctx context.Context, clients inventory.Clients, opts Options, timeout,
 	var last *Result
 	var lastErr error
 	err := wait.PollUntilContextTimeout(ctx, interval, timeout, true, func(ctx context.Context) (bool, error) {
-		r, _, err := Run(ctx, clients, opts)
+		r, _, err := read(ctx, clients, opts)
 		if err != nil {
 			lastErr = err
 			return false, nil
@@ -226,6 +244,10 @@ func Wait(ctx context.Context, clients inventory.Clients, opts Options, timeout,
 			lastErr = err
 		}
 		return nil, fmt.Errorf("verify: %w", lastErr)
+	}
+	// The events are summarised once, for the reading that is kept.
+	if err := addEvents(ctx, clients, opts, last); err != nil {
+		return nil, err
 	}
 	return last, nil
 }
