@@ -22,6 +22,9 @@ type PodRef struct {
 	Namespace string `json:"namespace"`
 	Name      string `json:"name"`
 	Reason    string `json:"reason,omitempty"`
+	// Budget names the PodDisruptionBudget that holds a blocked pod back,
+	// when the API server said which.
+	Budget string `json:"budget,omitempty"`
 }
 
 func (p PodRef) String() string { return p.Namespace + "/" + p.Name }
@@ -140,7 +143,7 @@ func Pass(ctx context.Context, client kubernetes.Interface, node string, opts Op
 		case apierrors.IsNotFound(err):
 			// Gone already.
 		case apierrors.IsTooManyRequests(err):
-			ref.Reason = blockingBudget(err)
+			ref.Budget, ref.Reason = blockingBudget(err)
 			r.Blocked = append(r.Blocked, ref)
 		default:
 			return r, fmt.Errorf("evict pod %s from node %s: %w", ref, node, err)
@@ -171,24 +174,26 @@ func Blocked(err error) (budget string, blocked bool) {
 	if !apierrors.IsTooManyRequests(err) {
 		return "", false
 	}
-	return blockingBudget(err), true
+	_, reason := blockingBudget(err)
+	return reason, true
 }
 
 // budgetName finds the budget in the API server's cause, such as "The
 // disruption budget telegraf-prom needs 1 healthy pods and has 1 currently".
 var budgetName = regexp.MustCompile(`disruption budget (\S+) needs (\d+) healthy pods and has (\d+) currently`)
 
-// blockingBudget says which budget refused an eviction.
-func blockingBudget(err error) string {
+// blockingBudget says which budget refused an eviction: its name (empty
+// when the API server did not say) and the reason in words.
+func blockingBudget(err error) (name, reason string) {
 	var status apierrors.APIStatus
 	if errors.As(err, &status) {
 		if d := status.Status().Details; d != nil {
 			for _, c := range d.Causes {
 				if m := budgetName.FindStringSubmatch(c.Message); m != nil {
-					return fmt.Sprintf("PodDisruptionBudget %s needs %s healthy pods and has %s", m[1], m[2], m[3])
+					return m[1], fmt.Sprintf("PodDisruptionBudget %s needs %s healthy pods and has %s", m[1], m[2], m[3])
 				}
 			}
 		}
 	}
-	return strings.TrimSpace(err.Error())
+	return "", strings.TrimSpace(err.Error())
 }

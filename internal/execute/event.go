@@ -55,10 +55,12 @@ const (
 	NoteAdded   = "added"
 )
 
-// WaitingPod is a pod a disruption budget holds back.
+// WaitingPod is a pod a disruption budget holds back: the budget's name
+// (when the API server said which) and the reason in words.
 type WaitingPod struct {
 	Pod    string `json:"pod"`
-	Budget string `json:"budget"`
+	Budget string `json:"budget,omitempty"`
+	Reason string `json:"reason"`
 }
 
 // note journals a timeline note. The run does not depend on it: a note

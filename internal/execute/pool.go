@@ -285,7 +285,7 @@ func (env *Env) eachNode(ctx context.Context, st plan.Step, nodes []corev1.Node,
 				var waiting []WaitingPod
 				for _, b := range r.Blocked {
 					env.report(EventWait, st.ID, n.Name, "node %s: pod %s waits on %s", n.Name, b, b.Reason)
-					waiting = append(waiting, WaitingPod{Pod: b.String(), Budget: b.Reason})
+					waiting = append(waiting, WaitingPod{Pod: b.String(), Budget: b.Budget, Reason: b.Reason})
 				}
 				env.note(st.ID, "node "+n.Name, NoteWaiting, waiting)
 			})

@@ -1,6 +1,7 @@
 package runreport
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -182,7 +183,7 @@ func (b *builder) openWaits(node string, pods []execute.WaitingPod, at time.Time
 	}
 	for _, p := range pods {
 		if _, open := b.waits[node][p.Pod]; !open {
-			b.r.Waits = append(b.r.Waits, Wait{Node: node, Pod: p.Pod, Budget: budgetName(p.Budget), Start: at})
+			b.r.Waits = append(b.r.Waits, Wait{Node: node, Pod: p.Pod, Budget: cmp.Or(p.Budget, p.Reason), Start: at})
 			b.waits[node][p.Pod] = len(b.r.Waits) - 1
 		}
 	}
@@ -196,16 +197,6 @@ func (b *builder) closeWaits(node string, keep map[string]bool, at time.Time) {
 			delete(b.waits[node], pod)
 		}
 	}
-}
-
-// budgetName shortens the API server's reason to the budget's name:
-// "PodDisruptionBudget x needs 2 healthy pods and has 2" → "x".
-func budgetName(reason string) string {
-	if rest, ok := strings.CutPrefix(reason, "PodDisruptionBudget "); ok {
-		name, _, _ := strings.Cut(rest, " ")
-		return name
-	}
-	return reason
 }
 
 func (b *builder) finish() {
