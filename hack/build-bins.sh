@@ -6,8 +6,9 @@
 #         version, so /version and `kubectl version` report it)
 #   etcd  the etcd server pinned in hack/etcd
 #   kwok  the kwok pinned in hack/kwok
+#   tofu  the OpenTofu pinned in hack/tofu (Terraform e2e tests)
 #
-# usage: hack/build-bins.sh [all|etcd|kwok|v1.MINOR ...]
+# usage: hack/build-bins.sh [all|etcd|kwok|tofu|v1.MINOR ...]
 # The cache is $KUBEHOP_CACHE, else $XDG_CACHE_HOME/kubehop, else ~/.cache/kubehop.
 set -euo pipefail
 hack=$(cd "$(dirname "$0")" && pwd)
@@ -73,6 +74,11 @@ build_kwok() {
   build kwok "$(pinned "$hack/kwok" sigs.k8s.io/kwok)" "$hack/kwok" "-s -w" sigs.k8s.io/kwok/cmd/kwok
 }
 
+build_tofu() {
+  build tofu "$(pinned "$hack/tofu" github.com/opentofu/opentofu)" "$hack/tofu" \
+    "-s -w -X github.com/opentofu/opentofu/version.dev=no" github.com/opentofu/opentofu/cmd/tofu
+}
+
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(all)
 for t in "${targets[@]}"; do
@@ -80,11 +86,13 @@ for t in "${targets[@]}"; do
     all)
       build_etcd
       build_kwok
+      build_tofu
       for d in "$hack"/k8s/v1.*/; do build_k8s "$(basename "$d")"; done
       ;;
     etcd) build_etcd ;;
     kwok) build_kwok ;;
+    tofu) build_tofu ;;
     v1.*) build_k8s "$t" ;;
-    *) echo "unknown target $t (want all, etcd, kwok or v1.MINOR)" >&2; exit 2 ;;
+    *) echo "unknown target $t (want all, etcd, kwok, tofu or v1.MINOR)" >&2; exit 2 ;;
   esac
 done

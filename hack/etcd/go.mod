@@ -1,5 +1,5 @@
 // Tools module pinning the etcd server that the local test cluster runs;
-// built by hack/build-tool.sh etcd.
+// built by hack/build-bins.sh etcd.
 module github.com/kubehop/kubehop/hack/etcd
 
 go 1.26.0

@@ -1,5 +1,5 @@
 // Tools module pinning the kwok that simulates kubelets in the local test
-// cluster; built by hack/build-tool.sh kwok.
+// cluster; built by hack/build-bins.sh kwok.
 module github.com/kubehop/kubehop/hack/kwok
 
 go 1.26.0
