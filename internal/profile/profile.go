@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -33,8 +34,15 @@ type Profile struct {
 	APIVersion string  `yaml:"apiVersion"`
 	Kind       string  `yaml:"kind"`
 	Cluster    Cluster `yaml:"cluster"`
-	// Provider is local, eks, aks, gke, anthos-bm or kubeadm.
-	Provider string `yaml:"provider"`
+	// Provider is local, eks, aks, gke, anthos-bm, kubeadm or terraform;
+	// each but local has its settings in the section of its name.
+	Provider  string     `yaml:"provider"`
+	EKS       *EKS       `yaml:"eks,omitempty"`
+	AKS       *AKS       `yaml:"aks,omitempty"`
+	GKE       *GKE       `yaml:"gke,omitempty"`
+	AnthosBM  *AnthosBM  `yaml:"anthosBM,omitempty"`
+	Kubeadm   *Kubeadm   `yaml:"kubeadm,omitempty"`
+	Terraform *Terraform `yaml:"terraform,omitempty"`
 	// Target is the Kubernetes version to reach, such as "1.37".
 	Target string `yaml:"target"`
 	// PoolLabel names the node label that holds the pool; the providers'
@@ -207,10 +215,8 @@ func (p *Profile) validate(at map[string]int) error {
 	if p.Cluster.Name == "" || p.Cluster.UID == "" {
 		return fail("cluster", "name and uid are required (kubehop init fills them in from the cluster)")
 	}
-	switch p.Provider {
-	case "local", "eks", "aks", "gke", "anthos-bm", "kubeadm":
-	default:
-		return fail("provider", "%q is not one of local, eks, aks, gke, anthos-bm, kubeadm", p.Provider)
+	if !slices.Contains(providers, p.Provider) {
+		return fail("provider", "%q is not one of %s", p.Provider, strings.Join(providers, ", "))
 	}
 	if _, err := version.ParseGeneric(p.Target); err != nil {
 		return fail("target", "%q is not a Kubernetes version such as 1.37", p.Target)
@@ -259,7 +265,16 @@ func (p *Profile) validate(at map[string]int) error {
 	if cycle := p.afterCycle(); cycle != "" {
 		return fail("pools", "the after rules form a cycle: %s", cycle)
 	}
-	return nil
+	return p.validateProvider(fail)
+}
+
+// Path resolves a path the profile gives relative to the profile's own
+// directory.
+func (p *Profile) Path(rel string) string {
+	if rel == "" || filepath.IsAbs(rel) {
+		return rel
+	}
+	return filepath.Join(filepath.Dir(p.file), rel)
 }
 
 // afterCycle returns a cycle in the after rules, if any.

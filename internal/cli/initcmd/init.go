@@ -116,5 +116,10 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	fmt.Fprintf(o.streams.ErrOut, "Wrote %s for cluster %s (%s, target %s, %d pools). Review it, then: kubehop plan --profile %s\n",
 		o.Output, name, provider, target, len(profile.FromSnapshot(s, name, uid, provider, target).Pools), o.Output)
+	if _, err := profile.Parse(o.Output, data); err != nil {
+		// The provider's settings the nodes do not tell (an AKS resource
+		// group, an Anthos release) are the operator's to fill in.
+		fmt.Fprintf(o.streams.ErrOut, "Fill in before planning: %v\n", err)
+	}
 	return nil
 }
