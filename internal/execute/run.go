@@ -211,7 +211,7 @@ func (env *Env) act(ctx context.Context, st plan.Step) error {
 	case plan.KindControlPlane:
 		if env.Cloud != nil {
 			return env.cloudOperation(ctx, st, "upgrade the control plane to "+st.Version, func() (provider.Operation, error) {
-				return env.Cloud.StartControlPlaneUpgrade(ctx, st.Version)
+				return env.Cloud.StartControlPlaneUpgrade(ctx, cloudVersion(st))
 			})
 		}
 		if _, err := env.Journal.Append(journal.Entry{Type: journal.Intent, Step: st.ID, Message: "upgrade the control plane to " + st.Version}); err != nil {
@@ -227,7 +227,7 @@ func (env *Env) act(ctx context.Context, st plan.Step) error {
 		}
 		opts := provider.PoolUpgrade{MaxSurge: st.MaxSurge, MaxUnavailable: st.MaxUnavailable, DrainTimeout: env.DrainTimeout}
 		return env.cloudOperation(ctx, st, fmt.Sprintf("upgrade pool %s to %s", st.Pool, st.Version), func() (provider.Operation, error) {
-			return env.Cloud.StartPoolUpgrade(ctx, st.Pool, st.Version, opts)
+			return env.Cloud.StartPoolUpgrade(ctx, st.Pool, cloudVersion(st), opts)
 		})
 	case plan.KindScaleDown:
 		return env.scaleDown(ctx, st)
@@ -242,6 +242,16 @@ func (env *Env) act(ctx context.Context, st plan.Step) error {
 		return env.verify(ctx, st)
 	}
 	return fmt.Errorf("unknown step kind %q", st.Kind)
+}
+
+// cloudVersion is what a cloud operation moves to: the platform release
+// where the plan names one (bmctl's Anthos release), else the Kubernetes
+// version.
+func cloudVersion(st plan.Step) string {
+	if st.Release != "" {
+		return st.Release
+	}
+	return st.Version
 }
 
 // record journals an object's original state, once: a step run again after

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,12 +73,15 @@ func TestLowerBound(t *testing.T) {
 	}
 }
 
-// TestManagedProvidersUpgradeWholePools: on EKS, AKS and GKE the service
-// upgrades a pool itself; the plan says so.
+// TestManagedProvidersUpgradeWholePools: on EKS, AKS, GKE and Anthos on
+// bare metal the service (bmctl) upgrades a pool itself; the plan says so.
+// bmctl takes the Anthos release, which the steps carry.
 func TestManagedProvidersUpgradeWholePools(t *testing.T) {
-	for _, prov := range []string{"eks", "aks", "gke"} {
+	sections := map[string]string{"eks": "eks: {region: r}", "aks": "aks: {subscription: s, resourceGroup: g}",
+		"gke": "gke: {project: p, location: l}", "anthos-bm": "anthosBM: {version: 1.16.0}"}
+	for prov, section := range sections {
 		p, err := profile.Parse("kubehop.yaml", []byte("apiVersion: kubehop.dev/v1alpha1\nkind: Profile\ncluster: {name: c, uid: u}\nprovider: "+prov+
-			"\ntarget: \"1.37\"\npools: [{name: a, strategy: surge, maxSurge: 2}, {name: b, strategy: surge}]\n"))
+			"\n"+section+"\ntarget: \"1.37\"\npools: [{name: a, strategy: surge, maxSurge: 2}, {name: b, strategy: surge}]\n"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -89,6 +93,27 @@ func TestManagedProvidersUpgradeWholePools(t *testing.T) {
 			if st.Pool != "" && st.Kind != KindPoolManaged {
 				t.Errorf("%s: step %s is %s, want %s", prov, st.ID, st.Kind, KindPoolManaged)
 			}
+			wantRelease := ""
+			if prov == "anthos-bm" && (st.Pool != "" || st.Kind == KindControlPlane) {
+				wantRelease = "1.16.0"
+			}
+			if st.Release != wantRelease {
+				t.Errorf("%s: step %s has release %q, want %q", prov, st.ID, st.Release, wantRelease)
+			}
 		}
+	}
+}
+
+// TestAnthosMovesOneReleaseAtATime: bmctl cannot skip a release.
+func TestAnthosMovesOneReleaseAtATime(t *testing.T) {
+	p, err := profile.Parse("kubehop.yaml", []byte("apiVersion: kubehop.dev/v1alpha1\nkind: Profile\ncluster: {name: c, uid: u}\nprovider: anthos-bm\n"+
+		"anthosBM: {version: 1.16.0}\ntarget: \"1.37\"\npools: [{name: a, strategy: surge}, {name: b, strategy: surge}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := boundCluster()
+	s.Cluster.Version = "v1.35.4"
+	if _, err := Build(p, s); err == nil || !strings.Contains(err.Error(), "one Anthos release, one Kubernetes minor, at a time") {
+		t.Errorf("err = %v", err)
 	}
 }

@@ -62,6 +62,9 @@ type Step struct {
 	// Version is the Kubernetes version the step moves to (a minor such
 	// as 1.37).
 	Version string `json:"version,omitempty"`
+	// Release is the platform release that brings Version, where the
+	// platform's tool takes that instead (Anthos on bare metal: 1.16.0).
+	Release string `json:"release,omitempty"`
 	// Pool, with its strategy's limits and gates, for pool steps.
 	Pool           string         `json:"pool,omitempty"`
 	MaxSurge       int            `json:"maxSurge,omitempty"`
@@ -151,6 +154,10 @@ func Build(p *profile.Profile, s *inventory.Snapshot) (*Plan, error) {
 		relaxIDs = append(relaxIDs, r.ID)
 	}
 
+	if p.Provider == "anthos-bm" && len(hops) > 1 {
+		return nil, fmt.Errorf("%s: bmctl upgrades one Anthos release, one Kubernetes minor, at a time: %s is %d minors from %s; set target to the next minor and anthosBM.version to its release",
+			p.File(), p.Target, len(hops), s.Cluster.Version)
+	}
 	prev := relaxIDs
 	for i, h := range hops {
 		hop := h.String()
@@ -162,10 +169,14 @@ func Build(p *profile.Profile, s *inventory.Snapshot) (*Plan, error) {
 		if i == 0 {
 			cp.After = nil // blockers are relaxed only before nodes move
 		}
+		if p.Provider == "anthos-bm" {
+			cp.Release = p.AnthosBM.Version
+			cp.Title = fmt.Sprintf("Upgrade the cluster to Anthos %s (Kubernetes %s) with bmctl upgrade cluster: the control plane, then its node pools", cp.Release, to)
+		}
 		pl.Steps = append(pl.Steps, cp)
 		var pools []string
 		for _, pool := range p.Pools {
-			st := poolStep(p.Provider, hid, hop, to, pool, nodes[pool.Name])
+			st := poolStep(p, hid, hop, to, pool, nodes[pool.Name])
 			if i > 0 {
 				// The first hop replaces or renames nodes: later hops move
 				// whatever nodes the pool has then.
@@ -189,7 +200,7 @@ func Build(p *profile.Profile, s *inventory.Snapshot) (*Plan, error) {
 	if len(hops) == 0 && nodesBehind(s, p.PoolLabel, target) {
 		var pools []string
 		for _, pool := range p.Pools {
-			st := poolStep(p.Provider, "nodes", "", p.Target, pool, nodes[pool.Name])
+			st := poolStep(p, "nodes", "", p.Target, pool, nodes[pool.Name])
 			st.After = slices.Clone(relaxIDs)
 			for _, a := range pool.After {
 				st.After = append(st.After, "nodes/pool/"+a)
@@ -241,14 +252,21 @@ func Build(p *profile.Profile, s *inventory.Snapshot) (*Plan, error) {
 }
 
 // managedPools are the providers whose services upgrade whole pools.
-var managedPools = map[string]string{"eks": "EKS managed node group update", "aks": "AKS agent pool upgrade", "gke": "GKE node pool upgrade"}
+var managedPools = map[string]string{"eks": "EKS managed node group update", "aks": "AKS agent pool upgrade", "gke": "GKE node pool upgrade",
+	"anthos-bm": "bmctl cluster upgrade"}
 
-func poolStep(prov, hid, hop, to string, pool profile.Pool, nodes []string) Step {
+func poolStep(p *profile.Profile, hid, hop, to string, pool profile.Pool, nodes []string) Step {
+	prov := p.Provider
 	st := Step{ID: hid + "/pool/" + pool.Name, Hop: hop, Phase: "node-pools", Version: to, Pool: pool.Name, Nodes: nodes,
 		MaxSurge: max(pool.MaxSurge, 1), MaxUnavailable: max(pool.MaxUnavailable, 1), WaitFor: pool.WaitFor}
 	n := time.Duration(len(nodes))
 	service, managed := managedPools[prov]
 	switch {
+	case prov == "anthos-bm":
+		st.Kind = KindPoolManaged
+		st.Release = p.AnthosBM.Version
+		st.Title = fmt.Sprintf("Check pool %s reached %s: bmctl upgrades node pools with the cluster", pool.Name, to)
+		st.Estimate.Duration = 0
 	case managed:
 		st.Kind = KindPoolManaged
 		st.Title = fmt.Sprintf("Upgrade pool %s to %s by the %s (max surge %d, max unavailable %d; the service drains, kubehop waits on the operation)",

@@ -509,3 +509,55 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+func TestNodesProvider(t *testing.T) {
+	c := newCluster(t)
+	k, n := c.provider()
+	nodes := &kubeadm.Nodes{Kubeadm: k, Hosts: map[string]string{"node-a": "worker1"}, Version: "1.27.1"}
+	ctx := testContext(t)
+	if err := nodes.UpgradeControlPlane(ctx, "1.27"); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []string{"cp1", "cp2"} {
+		if got := c.get(h, "kubelet"); got != "v1.27.1" {
+			t.Errorf("%s kubelet at %s, want v1.27.1", h, got)
+		}
+	}
+	if got := c.get("cluster"); got != "v1.27.1" {
+		t.Errorf("cluster at %s, want v1.27.1", got)
+	}
+	// Without Version, a worker takes the control plane's release.
+	nodes.Version = ""
+	n.reset()
+	if err := nodes.UpgradeNode(ctx, "node-a", "1.27"); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.get("worker1", "kubelet"); got != "v1.27.1" {
+		t.Errorf("worker1 kubelet at %s, want v1.27.1", got)
+	}
+	for _, call := range n.recorded() {
+		if call.Host != "cp1" && call.Host != "worker1" {
+			t.Errorf("node-a's upgrade ran %q on %s", call.Argv, call.Host)
+		}
+	}
+	if _, err := nodes.AddNodes(ctx, "pool", 1, "1.27", nil); !errors.Is(err, errors.ErrUnsupported) {
+		t.Errorf("AddNodes: %v, want ErrUnsupported", err)
+	}
+}
+
+func TestNodesProviderNeedsAnOfferedRelease(t *testing.T) {
+	c := newCluster(t)
+	k, _ := c.provider()
+	nodes := &kubeadm.Nodes{Kubeadm: k}
+	err := nodes.UpgradeControlPlane(testContext(t), "1.27")
+	if err == nil || !strings.Contains(err.Error(), "offers no 1.27 release") || !strings.Contains(err.Error(), "install a kubeadm of 1.27 on cp1 first") {
+		t.Fatalf("err = %v", err)
+	}
+	if got := c.get("cluster"); got != "v1.26.3" {
+		t.Errorf("cluster at %s, want it untouched at v1.26.3", got)
+	}
+	nodes.Version = "1.28.0"
+	if err := nodes.UpgradeNode(testContext(t), "worker1", "1.27"); err == nil || !strings.Contains(err.Error(), "not a 1.27 release") {
+		t.Errorf("err = %v", err)
+	}
+}
