@@ -22,6 +22,8 @@ type Pinned struct {
 	Kubernetes map[string]string `json:"kubernetes"`
 	Etcd       string            `json:"etcd"`
 	Kwok       string            `json:"kwok"`
+	// Tofu is the OpenTofu the Terraform tests drive.
+	Tofu string `json:"tofu"`
 }
 
 // PinnedVersions returns the versions the local cluster is built from.
@@ -117,4 +119,18 @@ func FindBinaries(k8sVersion string) (Binaries, error) {
 		}
 	}
 	return b, nil
+}
+
+// FindTofu locates the pinned OpenTofu binary hack/build-bins.sh tofu
+// builds.
+func FindTofu() (string, error) {
+	cache, err := CacheDir()
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(cache, "tofu", PinnedVersions().Tofu, "tofu")
+	if _, err := os.Stat(path); err != nil {
+		return "", fmt.Errorf("%w: %s is missing; build it with hack/build-bins.sh tofu", ErrBinariesMissing, path)
+	}
+	return path, nil
 }

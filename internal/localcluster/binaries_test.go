@@ -37,6 +37,9 @@ func TestPinnedVersionsMatchToolsModules(t *testing.T) {
 	if got := requires(read("kwok/go.mod"), "sigs.k8s.io/kwok"); got != p.Kwok {
 		t.Errorf("hack/kwok pins %s, versions.yaml says %s", got, p.Kwok)
 	}
+	if got := requires(read("tofu/go.mod"), "github.com/opentofu/opentofu"); got != p.Tofu {
+		t.Errorf("hack/tofu pins %s, versions.yaml says %s", got, p.Tofu)
+	}
 }
 
 func TestResolve(t *testing.T) {

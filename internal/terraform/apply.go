@@ -48,6 +48,15 @@ func Bump(filename string, src []byte, to Versions) (out []byte, edits []Edit, e
 // BumpDir bumps the *.tf files of one directory (a Terraform module; not
 // its subdirectories). See [BumpFiles].
 func BumpDir(dir string, to Versions, dryRun bool) (*Result, error) {
+	paths, err := moduleFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	return BumpFiles(paths, to, dryRun)
+}
+
+// moduleFiles lists the *.tf files of one directory.
+func moduleFiles(dir string) ([]string, error) {
 	paths, err := filepath.Glob(filepath.Join(dir, "*.tf"))
 	if err != nil {
 		return nil, err
@@ -55,7 +64,7 @@ func BumpDir(dir string, to Versions, dryRun bool) (*Result, error) {
 	if len(paths) == 0 {
 		return nil, fmt.Errorf("%s: no *.tf files", dir)
 	}
-	return BumpFiles(paths, to, dryRun)
+	return paths, nil
 }
 
 // BumpFiles edits the version attributes of the named files, read as one
@@ -65,18 +74,9 @@ func BumpDir(dir string, to Versions, dryRun bool) (*Result, error) {
 // anywhere leaves every file as it was. Each file is replaced atomically
 // (written beside it, then renamed).
 func BumpFiles(paths []string, to Versions, dryRun bool) (*Result, error) {
-	var files []*FileChange
-	seen := map[string]bool{}
-	for _, p := range paths {
-		if seen[p] {
-			continue
-		}
-		seen[p] = true
-		src, err := os.ReadFile(p)
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, &FileChange{Path: p, Before: src})
+	files, err := readFiles(paths)
+	if err != nil {
+		return nil, err
 	}
 	r, err := bump(files, to)
 	if err != nil {
@@ -90,12 +90,27 @@ func BumpFiles(paths []string, to Versions, dryRun bool) (*Result, error) {
 	return r, nil
 }
 
-// bump scans every file, resolves references to locals across them and
-// computes each changed file's new content.
-func bump(files []*FileChange, to Versions) (*Result, error) {
-	if err := to.Validate(); err != nil {
-		return nil, err
+// readFiles reads the named files, each once.
+func readFiles(paths []string) ([]*FileChange, error) {
+	var files []*FileChange
+	seen := map[string]bool{}
+	for _, p := range paths {
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, &FileChange{Path: p, Before: src})
 	}
+	return files, nil
+}
+
+// scanFiles returns the version attributes of every file, failing when
+// any of them does not parse.
+func scanFiles(files []*FileChange) ([]*site, error) {
 	var errs []error
 	var sites []*site
 	for _, f := range files {
@@ -109,12 +124,21 @@ func bump(files []*FileChange, to Versions) (*Result, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	b := &bumper{to: to, locals: map[string]*site{}, next: map[*site]string{}}
-	for _, s := range sites {
-		if s.path[0] == "locals" {
-			b.locals[strings.Join(s.path, "\x00")] = s
-		}
+	return sites, nil
+}
+
+// bump scans every file, resolves references to locals across them and
+// computes each changed file's new content.
+func bump(files []*FileChange, to Versions) (*Result, error) {
+	if err := to.Validate(); err != nil {
+		return nil, err
 	}
+	sites, err := scanFiles(files)
+	if err != nil {
+		return nil, err
+	}
+	var errs []error
+	b := &bumper{to: to, locals: indexLocals(sites), next: map[*site]string{}}
 	r := &Result{Edits: []Edit{}}
 	for _, s := range sites {
 		if s.kind == siteLiteral {
@@ -149,8 +173,21 @@ func bump(files []*FileChange, to Versions) (*Result, error) {
 
 type bumper struct {
 	to     Versions
-	locals map[string]*site // version attributes in locals blocks, by path
+	locals localSites
 	next   map[*site]string // literal → its new value, for those that change
+}
+
+// localSites are the version attributes in locals blocks, by path.
+type localSites map[string]*site
+
+func indexLocals(sites []*site) localSites {
+	l := localSites{}
+	for _, s := range sites {
+		if s.path[0] == "locals" {
+			l[strings.Join(s.path, "\x00")] = s
+		}
+	}
+	return l
 }
 
 // literal computes a literal's new value.
@@ -177,7 +214,7 @@ func (b *bumper) literal(s *site, r *Result) error {
 // bumped here.
 func (b *bumper) reference(s *site, r *Result) error {
 	target := b.to.target(s.role)
-	lit, chain := b.resolve(s)
+	lit, chain := b.locals.resolve(s)
 	if lit == nil {
 		if target == "" {
 			return nil
@@ -250,7 +287,7 @@ func (b *bumper) value(s *site) string {
 
 // resolve follows references to locals until a literal, returning it and
 // the addresses on the way; nil when the chain ends anywhere else.
-func (b *bumper) resolve(s *site) (*site, []string) {
+func (l localSites) resolve(s *site) (*site, []string) {
 	var chain []string
 	for range 16 { // longer chains are surely cycles
 		switch s.kind {
@@ -258,7 +295,7 @@ func (b *bumper) resolve(s *site) (*site, []string) {
 			return s, chain
 		case siteLocalRef:
 			chain = append(chain, formatPath(s.ref))
-			next, ok := b.locals[strings.Join(s.ref, "\x00")]
+			next, ok := l[strings.Join(s.ref, "\x00")]
 			if !ok {
 				return nil, nil
 			}

@@ -15,5 +15,8 @@
 //     byte for byte;
 //   - [Guard] reads `terraform show -json` output and reports every change
 //     that is not an allowed version change: creations, deletions,
-//     replacements, drift and unexpected attribute changes.
+//     replacements, drift and unexpected attribute changes;
+//   - [CurrentVersions] reads the versions the files pin now;
+//   - [Runner] drives the terraform or tofu binary: init, plan to a file,
+//     show it as JSON for the guard, apply exactly that plan.
 package terraform

@@ -1,6 +1,7 @@
 package terraform
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -432,7 +433,7 @@ func render(s sides) string {
 	case string:
 		return strconv.Quote(v)
 	case map[string]any, []any:
-		data, err := json.Marshal(mask(v, s.sensitive))
+		data, err := marshalPlain(mask(v, s.sensitive))
 		if err != nil {
 			return fmt.Sprint(v)
 		}
@@ -444,6 +445,19 @@ func render(s sides) string {
 		data, _ := json.Marshal(v)
 		return string(data)
 	}
+}
+
+// marshalPlain writes v as compact JSON without escaping <, > and &
+// (json.Marshal writes them as \u003c and so on, for HTML), since the
+// text is for a person.
+func marshalPlain(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // mask copies v with the sensitive parts replaced.
