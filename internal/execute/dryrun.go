@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubehop/kubehop/internal/drain"
 	"github.com/kubehop/kubehop/internal/plan"
+	"github.com/kubehop/kubehop/internal/terraform"
 )
 
 // DryRun walks the plan without changing anything: every first change a
@@ -85,6 +86,27 @@ func DryRun(ctx context.Context, env *Env, p *plan.Plan) ([]string, error) {
 			say("%s: would scale %s back to its recorded replicas", st.ID, st.Object)
 		case plan.KindVerify:
 			say("%s: would wait until every node is Ready at %s and every workload fully available", st.ID, st.Version)
+		case plan.KindTFBump, plan.KindTFIgnore:
+			say("%s: would %s", st.ID, lowerFirst(st.Title))
+			if st.Kind == plan.KindTFBump && env.Terraform != nil && env.Terraform.Runner != nil {
+				to := terraform.Versions{Kubectl: st.Terraform.Kubectl}
+				if st.Terraform.Role == plan.RoleControlPlane {
+					to.ControlPlane = st.Version
+				} else {
+					to.Nodes = st.Version
+				}
+				// Later hops' bumps build on earlier ones, so only the
+				// first of each role is shown against today's files.
+				if res, err := terraform.BumpDir(env.Terraform.Runner.Dir, to, true); err == nil {
+					for _, e := range res.Edits {
+						say("  %s", e)
+					}
+				} else {
+					say("  the bump would fail: %v", err)
+				}
+			}
+		case plan.KindTFPlan, plan.KindTFGuard, plan.KindTFApply:
+			say("%s: would %s", st.ID, lowerFirst(st.Title))
 		}
 	}
 	return out, nil
@@ -103,8 +125,18 @@ func isRelaxed(relaxed map[string]bool, p drain.PodRef) bool {
 }
 
 func (env *Env) providerName() string {
-	if env.Cloud != nil {
+	switch {
+	case env.Cloud != nil:
 		return env.Cloud.Name()
+	case env.Provider != nil:
+		return env.Provider.Name()
 	}
-	return env.Provider.Name()
+	return "none"
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
 }

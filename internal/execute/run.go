@@ -47,6 +47,8 @@ type Env struct {
 	Baseline      *inventory.Snapshot
 	Since         time.Time
 	VerifyTimeout time.Duration
+	// Terraform runs the steps of a provider: terraform plan.
+	Terraform *Terraform
 
 	mu         sync.Mutex
 	operations map[string]provider.Operation
@@ -240,6 +242,8 @@ func (env *Env) act(ctx context.Context, st plan.Step) error {
 		return env.upgradePool(ctx, st)
 	case plan.KindVerify:
 		return env.verify(ctx, st)
+	case plan.KindTFIgnore, plan.KindTFBump, plan.KindTFPlan, plan.KindTFGuard, plan.KindTFApply:
+		return env.terraformStep(ctx, st)
 	}
 	return fmt.Errorf("unknown step kind %q", st.Kind)
 }

@@ -73,6 +73,8 @@ type Step struct {
 	WaitFor        []profile.Gate `json:"waitFor,omitempty"`
 	// Object is the workload a scale step changes ("Deployment shared/x").
 	Object string `json:"object,omitempty"`
+	// Terraform is what a Terraform step works on.
+	Terraform *TerraformStep `json:"terraform,omitempty"`
 	// After lists the steps that must be done first; NotWith the steps
 	// that must not run at the same time.
 	After    []string `json:"after,omitempty"`
@@ -108,6 +110,9 @@ var (
 // Build makes the plan for taking the snapshot's cluster to the profile's
 // target.
 func Build(p *profile.Profile, s *inventory.Snapshot) (*Plan, error) {
+	if p.Provider == "terraform" {
+		return buildTerraform(p, s)
+	}
 	current, err := version.ParseGeneric(s.Cluster.Version)
 	if err != nil {
 		return nil, fmt.Errorf("cluster version %q: %w", s.Cluster.Version, err)

@@ -78,6 +78,20 @@ func manual(st Step) []string {
 			out = append(out, fmt.Sprintf("For each node of pool %s as it is then: `kubectl cordon NODE && kubectl drain NODE --ignore-daemonsets --delete-emptydir-data`, then upgrade or replace it.", st.Pool))
 		}
 		return out
+	case KindTFIgnore:
+		verb := "Remove"
+		if st.Terraform.Present {
+			verb = "Add"
+		}
+		return []string{fmt.Sprintf("%s %v in `lifecycle { ignore_changes = [...] }` of `resource %q`.", verb, st.Terraform.Attributes, st.Terraform.Resource)}
+	case KindTFBump:
+		return []string{fmt.Sprintf("Edit the version attributes of %s to %q (`kubehop tf bump --dir DIR --%s %s` does it in place).", st.Terraform.Role, st.Version, st.Terraform.Role, st.Version)}
+	case KindTFPlan:
+		return []string{"`terraform plan -out=upgrade.tfplan`"}
+	case KindTFGuard:
+		return []string{"`terraform show -json upgrade.tfplan > plan.json && kubehop tf guard plan.json`: only version attributes may change."}
+	case KindTFApply:
+		return []string{"`terraform apply upgrade.tfplan`"}
 	case KindVerify:
 		return []string{"`kubectl get nodes` shows every node Ready at the target; `kubectl get deploy,sts,ds -A` shows every workload fully available; no node is SchedulingDisabled."}
 	}

@@ -107,7 +107,7 @@ func (r *Runner) Show(ctx context.Context, planFile string) (*tfjson.Plan, error
 		return nil, err
 	}
 	var p tfjson.Plan
-	if err := json.Unmarshal(res.stdout, &p); err != nil {
+	if err := json.Unmarshal(jsonDocument(res.stdout), &p); err != nil {
 		return nil, res.errorf("read the plan's JSON: %w", err)
 	}
 	return &p, nil
@@ -122,10 +122,21 @@ func (r *Runner) ShowState(ctx context.Context) (*tfjson.State, error) {
 		return nil, err
 	}
 	var s tfjson.State
-	if err := json.Unmarshal(res.stdout, &s); err != nil {
+	if err := json.Unmarshal(jsonDocument(res.stdout), &s); err != nil {
 		return nil, res.errorf("read the state's JSON: %w", err)
 	}
 	return &s, nil
+}
+
+// jsonDocument is the JSON document of show -json's output. The tool
+// writes some warnings before it on standard output (a CLI configuration
+// file named by TF_CLI_CONFIG_FILE that does not exist); the document is
+// the last line that starts with "{".
+func jsonDocument(out []byte) []byte {
+	if i := bytes.LastIndex(out, []byte("\n{")); i >= 0 && !bytes.HasPrefix(out, []byte("{")) {
+		return out[i+1:]
+	}
+	return out
 }
 
 // Apply runs `apply -input=false -no-color -auto-approve planFile`: it

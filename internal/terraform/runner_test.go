@@ -519,3 +519,14 @@ func TestRunnerInterruptsOnCancel(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+// TestJSONDocumentSkipsWarnings: with TF_CLI_CONFIG_FILE naming a missing
+// file, tofu writes a warning before show -json's document on stdout.
+func TestJSONDocumentSkipsWarnings(t *testing.T) {
+	doc := `{"format_version":"1.2"}`
+	for _, out := range []string{doc, doc + "\n", "\nWarning: Unable to open CLI configuration file\n\nThe CLI configuration file at \"/root/.terraformrc\" does not exist.\n" + doc + "\n"} {
+		if got := strings.TrimSpace(string(jsonDocument([]byte(out)))); got != doc {
+			t.Errorf("jsonDocument(%q) = %q", out, got)
+		}
+	}
+}
