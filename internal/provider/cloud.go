@@ -143,3 +143,57 @@ func Wait(ctx context.Context, c Cloud, op Operation, interval time.Duration, pr
 		}
 	}
 }
+
+// PoolLifecycle is a Cloud that can also create, resize and delete pools:
+// what the EKS 1.23 -> 1.24 dockershim migration does with its temporary
+// containerd node groups. Each call starts a long operation, journalled
+// and polled like any other (Poll knows their kinds).
+type PoolLifecycle interface {
+	Cloud
+	// CreatePool creates pool spec.Name with the settings of pool
+	// spec.From (subnets, role, instance types, labels, taints, size),
+	// changed as spec says. A pool of that name that exists already is
+	// not an error: its creation's operation is returned, so that a
+	// resumed step re-attaches.
+	CreatePool(ctx context.Context, spec NewPool) (Operation, error)
+	// ScalePool sets a pool's size.
+	ScalePool(ctx context.Context, pool string, size PoolSize) (Operation, error)
+	// DeletePool deletes a pool; one already gone is not an error.
+	DeletePool(ctx context.Context, pool string) (Operation, error)
+	// PoolSize reads a pool's size.
+	PoolSize(ctx context.Context, pool string) (PoolSize, error)
+}
+
+// Operation kinds of a PoolLifecycle.
+const (
+	KindPoolCreate = "pool-create"
+	KindPoolScale  = "pool-scale"
+	KindPoolDelete = "pool-delete"
+)
+
+// NewPool is a pool to create from another.
+type NewPool struct {
+	Name string `json:"name"`
+	From string `json:"from"`
+	// LaunchTemplate replaces the source pool's (EKS: a launch template
+	// whose user data starts the kubelet with --container-runtime
+	// containerd).
+	LaunchTemplate LaunchTemplate `json:"launchTemplate,omitempty"`
+	// Labels are added to the source pool's.
+	Labels map[string]string `json:"labels,omitempty"`
+}
+
+// LaunchTemplate names an EC2 launch template: by ID or name, at a version
+// ("" is its default version).
+type LaunchTemplate struct {
+	ID      string `json:"id,omitempty"`
+	Name    string `json:"name,omitempty"`
+	Version string `json:"version,omitempty"`
+}
+
+// PoolSize is a pool's scaling: its bounds and the size wanted.
+type PoolSize struct {
+	Min     int `json:"min"`
+	Max     int `json:"max"`
+	Desired int `json:"desired"`
+}
