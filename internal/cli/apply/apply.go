@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,11 +25,10 @@ import (
 	"github.com/kubehop/kubehop/internal/exitcode"
 	"github.com/kubehop/kubehop/internal/inventory"
 	"github.com/kubehop/kubehop/internal/journal"
-	"github.com/kubehop/kubehop/internal/localcluster"
 	"github.com/kubehop/kubehop/internal/plan"
 	"github.com/kubehop/kubehop/internal/profile"
-	"github.com/kubehop/kubehop/internal/provider"
-	"github.com/kubehop/kubehop/internal/provider/local"
+	"github.com/kubehop/kubehop/internal/provider/setup"
+	"github.com/kubehop/kubehop/internal/terraform"
 )
 
 // Options are the flags of `kubehop apply` and `kubehop resume`.
@@ -42,6 +42,9 @@ type Options struct {
 	InCluster   bool
 	FromCluster bool
 	resume      bool
+	// Setup, when set, changes the providers' options (tests point the
+	// cloud clients at local servers).
+	Setup func(*setup.Options)
 
 	streams cmdutil.IOStreams
 	global  *cmdutil.GlobalOptions
@@ -214,12 +217,13 @@ func (o *Options) Run(ctx context.Context) error {
 		}
 		j.MirrorFailed = func(err error) { fmt.Fprintf(o.streams.ErrOut, "warning: %v (the local journal is complete)\n", err) }
 	}
-	prov, err := providerFor(prof, client, o.global)
+	provs, err := o.providers(ctx, prof, client)
 	if err != nil {
-		return exitcode.Invalid(err)
+		return err
 	}
+	defer provs.Close()
 	env := &execute.Env{
-		Client: client, Provider: prov, Journal: j, PoolLabel: prof.PoolLabel, Parallelism: prof.Parallelism,
+		Client: client, Provider: provs.Nodes, Cloud: provs.Cloud, Journal: j, PoolLabel: prof.PoolLabel, Parallelism: prof.Parallelism,
 		Drain:        drain.Options{DeleteEmptyDir: prof.Drain.DeleteEmptyDir, EvictNaked: prof.Drain.EvictNaked},
 		DrainTimeout: prof.Drain.Timeout.Duration,
 		Progress:     lines(o.streams.ErrOut),
@@ -227,6 +231,9 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	if len(entries) > 0 {
 		env.Since = entries[0].Time
+	}
+	if env.Terraform, err = terraformEnv(prof, files, o.streams.ErrOut); err != nil {
+		return exitcode.Invalid(err)
 	}
 	if baseline, err := inventory.Load(files.Baseline); err == nil {
 		env.Baseline = baseline
@@ -248,8 +255,11 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		o.writeReport(files, prof)
 		fmt.Fprintf(o.streams.ErrOut, "\nThe run stopped; the journal is %s. Fix the cause, then: kubehop resume --profile %s\n", path, o.Profile)
-		if errors.Is(err, execute.ErrVerifyFailed) {
+		switch {
+		case errors.Is(err, execute.ErrVerifyFailed):
 			return exitcode.With(exitcode.VerifyFailed, err)
+		case errors.Is(err, execute.ErrGuard):
+			return exitcode.With(exitcode.Blockers, err)
 		}
 		return err
 	}
@@ -269,12 +279,16 @@ func (o *Options) dryRun(ctx context.Context, prof *profile.Profile) error {
 		return err
 	}
 	prep.Plan.Outline(o.streams.ErrOut)
-	prov, err := providerFor(prof, prep.Client, o.global)
+	provs, err := o.providers(ctx, prof, prep.Client)
 	if err != nil {
+		return err
+	}
+	defer provs.Close()
+	env := &execute.Env{Client: prep.Client, Provider: provs.Nodes, Cloud: provs.Cloud, PoolLabel: prof.PoolLabel,
+		Drain: drain.Options{DeleteEmptyDir: prof.Drain.DeleteEmptyDir, EvictNaked: prof.Drain.EvictNaked}}
+	if env.Terraform, err = terraformEnv(prof, o.files(prof), o.streams.ErrOut); err != nil {
 		return exitcode.Invalid(err)
 	}
-	env := &execute.Env{Client: prep.Client, Provider: prov, PoolLabel: prof.PoolLabel,
-		Drain: drain.Options{DeleteEmptyDir: prof.Drain.DeleteEmptyDir, EvictNaked: prof.Drain.EvictNaked}}
 	lines, err := execute.DryRun(ctx, env, prep.Plan)
 	fmt.Fprintf(o.streams.Out, "Dry run against cluster %s; nothing was changed.\n", prep.Cluster.Context)
 	for _, l := range lines {
@@ -299,17 +313,53 @@ func confirm(streams cmdutil.IOStreams, pl *plan.Plan) error {
 	return nil
 }
 
-// providerFor builds the profile's provider.
-func providerFor(prof *profile.Profile, client kubernetes.Interface, global *cmdutil.GlobalOptions) (provider.Provider, error) {
-	switch prof.Provider {
-	case "local":
-		kubeconfig := global.Cluster.Kubeconfig
-		if kubeconfig == "" {
-			kubeconfig = clientcmd.NewDefaultClientConfigLoadingRules().GetDefaultFilename()
-		}
-		return local.New(client, localcluster.ControlSocketFor(kubeconfig)), nil
+// providers builds the profile's providers; Setup, when set, adds to
+// their options (tests point the cloud clients at local servers).
+func (o *Options) providers(ctx context.Context, prof *profile.Profile, client kubernetes.Interface) (*setup.Providers, error) {
+	kubeconfig := o.global.Cluster.Kubeconfig
+	if kubeconfig == "" {
+		kubeconfig = clientcmd.NewDefaultClientConfigLoadingRules().GetDefaultFilename()
 	}
-	return nil, fmt.Errorf("%s: provider %q cannot apply plans yet; only local can (kubehop plan works for every provider)", prof.File(), prof.Provider)
+	opts := setup.Options{Kubeconfig: kubeconfig, Client: client,
+		Output: func(line string) { fmt.Fprintln(o.streams.ErrOut, "  "+line) }}
+	if o.Setup != nil {
+		o.Setup(&opts)
+	}
+	return setup.For(ctx, prof, opts)
+}
+
+// terraformEnv is what a provider: terraform run's steps use: the binary
+// in the profile's root module, plan files beside the journal, and the
+// guard's allowed attributes.
+func terraformEnv(prof *profile.Profile, files clireport.Files, out io.Writer) (*execute.Terraform, error) {
+	s := prof.Terraform
+	if prof.Provider != "terraform" || s == nil {
+		return nil, nil
+	}
+	bin := s.Binary
+	if strings.ContainsRune(bin, filepath.Separator) {
+		bin = prof.Path(bin)
+	}
+	bin, err := terraform.FindBinary(bin)
+	if err != nil {
+		return nil, fmt.Errorf("%s: terraform.binary: %w", prof.File(), err)
+	}
+	return &execute.Terraform{
+		Runner:  &terraform.Runner{Binary: bin, Dir: prof.Path(s.Dir), Output: indented{out}},
+		PlanDir: filepath.Dir(files.Journal),
+		Allowed: terraform.DefaultAllowed().With(s.Allow...),
+	}, nil
+}
+
+// indented writes each line it is given (the Terraform runner writes
+// whole lines) indented under the step's progress.
+type indented struct{ w io.Writer }
+
+func (i indented) Write(p []byte) (int, error) {
+	if _, err := i.w.Write(append([]byte("  "), p...)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // writeReport writes the run's HTML report and says where it is; a report
