@@ -105,7 +105,8 @@ func DryRun(ctx context.Context, env *Env, p *plan.Plan) ([]string, error) {
 					say("  the bump would fail: %v", err)
 				}
 			}
-		case plan.KindTFPlan, plan.KindTFGuard, plan.KindTFApply:
+		case plan.KindTFPlan, plan.KindTFGuard, plan.KindTFApply,
+			plan.KindTempPoolCreate, plan.KindPoolRetire, plan.KindPoolReturn, plan.KindTempPoolRemove:
 			say("%s: would %s", st.ID, lowerFirst(st.Title))
 		}
 	}

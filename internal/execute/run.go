@@ -244,6 +244,8 @@ func (env *Env) act(ctx context.Context, st plan.Step) error {
 		return env.verify(ctx, st)
 	case plan.KindTFIgnore, plan.KindTFBump, plan.KindTFPlan, plan.KindTFGuard, plan.KindTFApply:
 		return env.terraformStep(ctx, st)
+	case plan.KindTempPoolCreate, plan.KindPoolRetire, plan.KindPoolReturn, plan.KindTempPoolRemove:
+		return env.dockershimStep(ctx, st)
 	}
 	return fmt.Errorf("unknown step kind %q", st.Kind)
 }
@@ -342,8 +344,9 @@ func (env *Env) compensate(ctx context.Context) error {
 			if err := env.scaleRestore(ctx, journal.Compensate, o); err != nil {
 				errs = append(errs, err)
 			}
-		case "pool":
-			// A pool's size is bookkeeping, not a change to undo.
+		case "pool", "scaling":
+			// A pool's size is bookkeeping, and a retired node group comes
+			// back in its own step: its pods live in the temporary one.
 		}
 	}
 	if len(errs) > 0 {

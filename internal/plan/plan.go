@@ -75,6 +75,8 @@ type Step struct {
 	Object string `json:"object,omitempty"`
 	// Terraform is what a Terraform step works on.
 	Terraform *TerraformStep `json:"terraform,omitempty"`
+	// Temp is the temporary pool of a dockershim migration step.
+	Temp *TempPool `json:"temp,omitempty"`
 	// After lists the steps that must be done first; NotWith the steps
 	// that must not run at the same time.
 	After    []string `json:"after,omitempty"`
@@ -164,6 +166,7 @@ func Build(p *profile.Profile, s *inventory.Snapshot) (*Plan, error) {
 			p.File(), p.Target, len(hops), s.Cluster.Version)
 	}
 	prev := relaxIDs
+	docker := dockerPools(p, s, nodes)
 	for i, h := range hops {
 		hop := h.String()
 		pl.Hops = append(pl.Hops, hop)
@@ -173,6 +176,15 @@ func Build(p *profile.Profile, s *inventory.Snapshot) (*Plan, error) {
 			Title: fmt.Sprintf("Upgrade the control plane to %s (the nodes stay; kubelets may lag)", to), After: slices.Clone(prev), Estimate: Duration{controlPlaneEstimate}}
 		if i == 0 {
 			cp.After = nil // blockers are relaxed only before nodes move
+		}
+		mig, err := dockershimSteps(p, hid, hop, h.To, docker, relaxIDs, cp.After)
+		if err != nil {
+			return nil, err
+		}
+		if mig != nil {
+			docker = nil // migrated in this hop
+			pl.Steps = append(pl.Steps, mig.before...)
+			cp.After = ids(mig.before, KindPoolRetire)
 		}
 		if p.Provider == "anthos-bm" {
 			cp.Release = p.AnthosBM.Version
@@ -196,6 +208,13 @@ func Build(p *profile.Profile, s *inventory.Snapshot) (*Plan, error) {
 			}
 			pools = append(pools, st.ID)
 			pl.Steps = append(pl.Steps, st)
+		}
+		if mig != nil {
+			// The hop ends when the temporary pools are gone.
+			pl.Steps = append(pl.Steps, mig.after...)
+			pools = append(slices.DeleteFunc(pools, func(id string) bool {
+				return slices.ContainsFunc(mig.after, func(st Step) bool { return slices.Contains(st.After, id) })
+			}), ids(mig.after, KindTempPoolRemove)...)
 		}
 		prev, lastPools = pools, pools
 	}

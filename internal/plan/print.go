@@ -78,6 +78,21 @@ func manual(st Step) []string {
 			out = append(out, fmt.Sprintf("For each node of pool %s as it is then: `kubectl cordon NODE && kubectl drain NODE --ignore-daemonsets --delete-emptydir-data`, then upgrade or replace it.", st.Pool))
 		}
 		return out
+	case KindTempPoolCreate:
+		return []string{fmt.Sprintf("Create node group %s with %s's settings and launch template %s; wait until `kubectl get nodes -o wide -l eks.amazonaws.com/nodegroup=%s` shows them Ready on containerd.", st.Temp.Name, st.Temp.From, st.Temp.LaunchTemplate, st.Temp.Name)}
+	case KindPoolRetire:
+		return []string{
+			fmt.Sprintf("Write down node group %s's min, max and desired size.", st.Pool),
+			fmt.Sprintf("`kubectl drain -l eks.amazonaws.com/nodegroup=%s --ignore-daemonsets --delete-emptydir-data`", st.Pool),
+			fmt.Sprintf("`aws eks update-nodegroup-config --nodegroup-name %s --scaling-config minSize=0,desiredSize=0,maxSize=<max>`", st.Pool),
+		}
+	case KindPoolReturn:
+		return []string{fmt.Sprintf("`aws eks update-nodegroup-config --nodegroup-name %s --scaling-config <the sizes written down>`; wait for its nodes Ready.", st.Pool)}
+	case KindTempPoolRemove:
+		return []string{
+			fmt.Sprintf("`kubectl drain -l eks.amazonaws.com/nodegroup=%s --ignore-daemonsets --delete-emptydir-data`", st.Pool),
+			fmt.Sprintf("`aws eks delete-nodegroup --nodegroup-name %s`", st.Pool),
+		}
 	case KindTFIgnore:
 		verb := "Remove"
 		if st.Terraform.Present {

@@ -22,6 +22,32 @@ type EKS struct {
 	// Endpoint overrides the EKS endpoint (a VPC endpoint, or a test
 	// server); "" is the region's public one.
 	Endpoint string `yaml:"endpoint,omitempty"`
+	// ContainerdLaunchTemplates are, for each node group still on docker
+	// when the target is 1.24 or later, the launch template of its
+	// temporary containerd node group (the runbook's step 1: the group's
+	// own template with --container-runtime containerd added to
+	// bootstrap.sh).
+	ContainerdLaunchTemplates map[string]LaunchTemplate `yaml:"containerdLaunchTemplates,omitempty"`
+}
+
+// LaunchTemplate names an EC2 launch template by id or name, at a version
+// ("" is its default version).
+type LaunchTemplate struct {
+	ID      string `yaml:"id,omitempty" json:"id,omitempty"`
+	Name    string `yaml:"name,omitempty" json:"name,omitempty"`
+	Version string `yaml:"version,omitempty" json:"version,omitempty"`
+}
+
+// String names the template as a person would.
+func (t LaunchTemplate) String() string {
+	s := t.Name
+	if s == "" {
+		s = t.ID
+	}
+	if t.Version != "" {
+		s += " version " + t.Version
+	}
+	return s
 }
 
 // AKS are the settings of provider aks. Credentials come from the Azure
@@ -161,6 +187,11 @@ func (p *Profile) validateProvider(fail func(field, format string, args ...any) 
 	case "eks":
 		if err := required("eks", "region", p.EKS.Region); err != nil {
 			return err
+		}
+		for pool, t := range p.EKS.ContainerdLaunchTemplates {
+			if (t.ID == "") == (t.Name == "") {
+				return fail("eks.containerdLaunchTemplates."+pool, "give the launch template's id or its name, not both")
+			}
 		}
 		return endpoint("eks.endpoint", p.EKS.Endpoint)
 	case "aks":
