@@ -17,7 +17,6 @@ func TestCurrentVersions(t *testing.T) {
 		// control plane's version.
 		{"testdata/aks", Versions{ControlPlane: "1.21.2", Nodes: "1.21.2", Kubectl: "1.21.2"}},
 		{"testdata/eks", Versions{ControlPlane: "1.23", Nodes: "1.23", Kubectl: "1.23.7"}},
-		{"testdata/tofu", Versions{ControlPlane: "1.23", Nodes: "1.23", Kubectl: "1.23.7"}},
 	} {
 		got, err := CurrentVersions(tc.dir)
 		if err != nil {

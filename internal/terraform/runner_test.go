@@ -73,13 +73,17 @@ func (l *lines) String() string {
 	return strings.Join(l.calls, "")
 }
 
-// testRunner copies testdata/tofu into a new directory and returns a
+// testRunner copies testdata/tofu, with the seed's constants.tf of
+// testdata/eks, into a new directory and returns a
 // Runner for it that runs OpenTofu offline, with an empty CLI
 // configuration (no plugin cache or provider mirror of the user's).
 func testRunner(t *testing.T) (*Runner, *lines) {
 	t.Helper()
 	bin := offline(t, tofuBinary(t))
 	dir := copyDir(t, "testdata/tofu")
+	if err := os.WriteFile(filepath.Join(dir, "constants.tf"), readFile(t, "testdata/eks/constants.tf"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	rc := filepath.Join(t.TempDir(), "tofurc")
 	if err := os.WriteFile(rc, nil, 0o644); err != nil {
 		t.Fatal(err)

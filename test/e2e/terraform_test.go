@@ -39,8 +39,8 @@ func terraformCluster(t *testing.T) (c *localcluster.Cluster, profile, infra, to
 	if err := os.MkdirAll(infra, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"constants.tf", "main.tf"} {
-		data, err := os.ReadFile(filepath.Join("..", "..", "internal", "terraform", "testdata", "tofu", f))
+	for f, from := range map[string]string{"constants.tf": "eks", "main.tf": "tofu"} {
+		data, err := os.ReadFile(filepath.Join("..", "..", "internal", "terraform", "testdata", from, f))
 		if err != nil {
 			t.Fatal(err)
 		}

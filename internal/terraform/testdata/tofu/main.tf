@@ -1,8 +1,9 @@
 # Stand-ins for the EKS cluster of ../eks, for the tests that drive a real
 # OpenTofu: terraform_data is built in, so init downloads no provider and
-# plan, apply and show need no network. Each resource's input holds what
-# the real resource would, from the locals of constants.tf: the cluster's
-# version, and each node group's version and scaling.
+# plan, apply and show need no network. The tests put ../eks/constants.tf
+# (the seed's) beside this file. Each resource's input holds what the real
+# resource would, from its locals: the cluster's version, and each node
+# group's version and scaling.
 #
 # As in the seed's modules/eks/node_group.tf, a node group's version is
 # `version = each.value.kubernetes_version`: an attribute named
