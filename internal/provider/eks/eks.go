@@ -12,6 +12,15 @@
 // refused because an update is in flight (ResourceInUseException) returns
 // that update instead.
 //
+// It is also a provider.PoolLifecycle, for the 1.23 -> 1.24 dockershim
+// migration's temporary node groups: CreatePool copies a node group with
+// CreateNodegroup (with a launch template whose user data starts the
+// kubelet on containerd), ScalePool resizes one with UpdateNodegroupConfig
+// (an update like any other) and DeletePool removes one with
+// DeleteNodegroup. Creation and deletion are no EKS updates: their
+// operations ("create/<node group>", "delete/<node group>") are polled by
+// the node group's status.
+//
 // Throttling is the SDK's business: its standard retryer retries
 // ThrottlingException and HTTP 429 (and 5xx) with backoff, so the client
 // the caller builds decides how hard to retry.
@@ -31,7 +40,10 @@ import (
 	"github.com/kubehop/kubehop/internal/provider"
 )
 
-var _ provider.Cloud = (*EKS)(nil)
+var (
+	_ provider.Cloud         = (*EKS)(nil)
+	_ provider.PoolLifecycle = (*EKS)(nil)
+)
 
 // DefaultPollInterval is how often updates are polled unless PollInterval
 // says otherwise. EKS updates take minutes (a control plane 20 to 40), so
@@ -43,6 +55,11 @@ const (
 	KindControlPlane = "control-plane"
 	KindPool         = "pool"
 	KindAddon        = "addon"
+	// KindPoolCreate and KindPoolDelete are a node group's creation and
+	// deletion, KindPoolScale the config update that resizes it.
+	KindPoolCreate = provider.KindPoolCreate
+	KindPoolScale  = provider.KindPoolScale
+	KindPoolDelete = provider.KindPoolDelete
 )
 
 // EKS drives one EKS cluster.
@@ -124,5 +141,10 @@ func isInUse(err error) bool {
 
 func isInvalidParameter(err error) bool {
 	var e *types.InvalidParameterException
+	return errors.As(err, &e)
+}
+
+func isNotFound(err error) bool {
+	var e *types.ResourceNotFoundException
 	return errors.As(err, &e)
 }

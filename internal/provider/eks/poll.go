@@ -12,8 +12,8 @@ import (
 	"github.com/kubehop/kubehop/internal/provider"
 )
 
-// target is what an update changes: the control plane, a node group or an
-// add-on, and the version asked for.
+// target is what an operation changes: the control plane, a node group or
+// an add-on, and the version or (KindPoolScale) the size asked for.
 type target struct {
 	kind string
 	// name is the node group or add-on ("" for the control plane).
@@ -21,11 +21,13 @@ type target struct {
 	version string
 	// release is the node group's AMI release asked for, if any.
 	release string
+	// size is the node group's scaling asked for (KindPoolScale).
+	size provider.PoolSize
 }
 
 func (t target) String() string {
 	switch t.kind {
-	case KindPool:
+	case KindPool, KindPoolScale, KindPoolCreate, KindPoolDelete:
 		return "node group " + t.name
 	case KindAddon:
 		return "add-on " + t.name
@@ -33,10 +35,25 @@ func (t target) String() string {
 	return "control plane"
 }
 
-// updateType is the type of update that moves the target's version.
+// change is what t's update does, for messages: "update to 1.24", "scale
+// to desired 0 (min 0, max 6)".
+func (t target) change() string {
+	if t.kind == KindPoolScale {
+		return "scale to " + sizeText(t.size)
+	}
+	return "update to " + t.version
+}
+
+// nodegroupScoped reports whether t's updates are scoped to a node group.
+func (t target) nodegroupScoped() bool { return t.kind == KindPool || t.kind == KindPoolScale }
+
+// updateType is the type of update that makes t's change.
 func (t target) updateType() types.UpdateType {
-	if t.kind == KindAddon {
+	switch t.kind {
+	case KindAddon:
 		return types.UpdateTypeAddonUpdate
+	case KindPoolScale:
+		return types.UpdateTypeConfigUpdate
 	}
 	return types.UpdateTypeVersionUpdate
 }
@@ -46,20 +63,23 @@ func opTarget(op provider.Operation) target {
 }
 
 // Poll implements provider.Cloud with DescribeUpdate, scoped to the node
-// group or add-on of pool and add-on operations as EKS requires. An
-// operation without an ID that has ended (one StartControlPlaneUpgrade or
-// StartPoolUpgrade found already done) is returned as it is.
+// group or add-on of pool, pool-scale and add-on operations as EKS
+// requires; a node group's creation or deletion is read from its status
+// (see pollPool). An operation without an ID that has ended (one a start
+// found already done) is returned as it is.
 func (e *EKS) Poll(ctx context.Context, op provider.Operation) (provider.Operation, error) {
 	t := opTarget(op)
-	if op.ID == "" {
-		if op.Done() {
-			return op, nil
-		}
+	switch {
+	case op.ID == "" && op.Done():
+		return op, nil
+	case op.Kind == KindPoolCreate || op.Kind == KindPoolDelete:
+		return e.pollPool(ctx, op)
+	case op.ID == "":
 		return op, e.errorf("%s: the operation has no update ID", t)
 	}
 	in := &awseks.DescribeUpdateInput{Name: aws.String(e.cluster), UpdateId: aws.String(op.ID)}
 	switch op.Kind {
-	case KindPool:
+	case KindPool, KindPoolScale:
 		in.NodegroupName = aws.String(op.Target)
 	case KindAddon:
 		in.AddonName = aws.String(op.Target)
@@ -122,22 +142,27 @@ func updateVersion(u *types.Update) string {
 
 // errorText is "code: message (resources: a, b)".
 func errorText(d types.ErrorDetail) string {
-	s := fmt.Sprintf("%s: %s", d.ErrorCode, aws.ToString(d.ErrorMessage))
-	if len(d.ResourceIds) > 0 {
-		s += " (resources: " + strings.Join(d.ResourceIds, ", ") + ")"
+	return detailText(string(d.ErrorCode), aws.ToString(d.ErrorMessage), d.ResourceIds)
+}
+
+func detailText(code, message string, resources []string) string {
+	s := fmt.Sprintf("%s: %s", code, message)
+	if len(resources) > 0 {
+		s += " (resources: " + strings.Join(resources, ", ") + ")"
 	}
 	return s
 }
 
 // inFlight finds the update in progress on t's control plane, node group
-// or add-on (ListUpdates, then DescribeUpdate on each), nil when none is.
+// (KindPool, KindPoolScale) or add-on (ListUpdates, then DescribeUpdate on
+// each), nil when none is.
 func (e *EKS) inFlight(ctx context.Context, t target) (*types.Update, error) {
 	in := &awseks.ListUpdatesInput{Name: aws.String(e.cluster)}
 	describe := &awseks.DescribeUpdateInput{Name: aws.String(e.cluster)}
-	switch t.kind {
-	case KindPool:
+	switch {
+	case t.nodegroupScoped():
 		in.NodegroupName, describe.NodegroupName = aws.String(t.name), aws.String(t.name)
-	case KindAddon:
+	case t.kind == KindAddon:
 		in.AddonName, describe.AddonName = aws.String(t.name), aws.String(t.name)
 	}
 	p := awseks.NewListUpdatesPaginator(e.api, in)

@@ -3,6 +3,7 @@ package eks
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awseks "github.com/aws/aws-sdk-go-v2/service/eks"
@@ -104,7 +105,7 @@ func (e *EKS) UpdateAddon(ctx context.Context, name, version string) (provider.O
 }
 
 // refused handles an error starting t's update: re-attach to the update in
-// flight, or see whether t is already at its version.
+// flight, or see whether t is already at its version (or size).
 func (e *EKS) refused(ctx context.Context, t target, err error) (provider.Operation, error) {
 	switch {
 	case isInUse(err):
@@ -114,7 +115,7 @@ func (e *EKS) refused(ctx context.Context, t target, err error) (provider.Operat
 			return op, nil
 		}
 	}
-	return provider.Operation{}, e.errorf("%s: update to %s: %w", t, t.version, err)
+	return provider.Operation{}, e.errorf("%s: %s: %w", t, t.change(), err)
 }
 
 // attach returns the update in flight on t with an error wrapping
@@ -122,23 +123,40 @@ func (e *EKS) refused(ctx context.Context, t target, err error) (provider.Operat
 func (e *EKS) attach(ctx context.Context, t target, refusal error) (provider.Operation, error) {
 	u, err := e.inFlight(ctx, t)
 	if err != nil {
-		return provider.Operation{}, e.errorf("%s: update to %s refused (%v), and the update in flight could not be read: %w", t, t.version, refusal, err)
+		return provider.Operation{}, e.errorf("%s: %s refused (%v), and the update in flight could not be read: %w", t, t.change(), refusal, err)
 	}
 	if u == nil {
-		return provider.Operation{}, e.errorf("%s: update to %s: %w (no update is in flight any more: try again)", t, t.version, refusal)
+		return provider.Operation{}, e.errorf("%s: %s: %w (no update is in flight any more: try again)", t, t.change(), refusal)
 	}
 	op, err := e.operation(t, u)
 	if err != nil {
 		return provider.Operation{}, err
 	}
 	if u.Type != t.updateType() {
-		return provider.Operation{}, e.errorf("%s: update to %s: %s update %s is in flight, try again once it ends: %w", t, t.version, u.Type, op.ID, refusal)
+		return provider.Operation{}, e.errorf("%s: %s: %s update %s is in flight, try again once it ends: %w", t, t.change(), u.Type, op.ID, refusal)
 	}
-	return op, e.errorf("%s: update to %s: %w: update %s (to %s)", t, t.version, provider.ErrOperationInProgress, op.ID, op.Version)
+	return op, e.errorf("%s: %s: %w: update %s%s", t, t.change(), provider.ErrOperationInProgress, op.ID, updateText(u))
 }
 
-// alreadyAt reports whether t already runs its version (and release), in
-// which case the returned operation is a Successful one without an ID.
+// updateText describes an update's change for messages: " (to 1.24)", or
+// its params for a config update.
+func updateText(u *types.Update) string {
+	if v := updateVersion(u); v != "" {
+		return " (to " + v + ")"
+	}
+	var params []string
+	for _, p := range u.Params {
+		params = append(params, string(p.Type)+"="+aws.ToString(p.Value))
+	}
+	if len(params) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(params, ", ") + ")"
+}
+
+// alreadyAt reports whether t already runs its version (and release), or
+// has its size, in which case the returned operation is a Successful one
+// without an ID.
 func (e *EKS) alreadyAt(ctx context.Context, t target) (provider.Operation, bool) {
 	var at bool
 	switch t.kind {
@@ -149,6 +167,9 @@ func (e *EKS) alreadyAt(ctx context.Context, t target) (provider.Operation, bool
 		ng, err := e.nodegroup(ctx, t.name)
 		at = err == nil && aws.ToString(ng.Version) == t.version &&
 			(t.release == "" || aws.ToString(ng.ReleaseVersion) == t.release)
+	case KindPoolScale:
+		size, err := e.PoolSize(ctx, t.name)
+		at = err == nil && size == t.size
 	case KindAddon:
 		a, err := e.addon(ctx, t.name)
 		at = err == nil && aws.ToString(a.AddonVersion) == t.version

@@ -2,6 +2,7 @@ package ekstest
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,11 +43,15 @@ func (s *Server) nodegroupFor(r request, name string) (*nodegroup, *apiError) {
 	}
 	ng := s.nodegroup(name)
 	if ng == nil {
-		e := errNotFound("No node group found for name: %s.", name)
-		e.nodegroup = name
-		return nil, e
+		return nil, errNoNodegroup(name)
 	}
 	return ng, nil
+}
+
+func errNoNodegroup(name string) *apiError {
+	e := errNotFound("No node group found for name: %s.", name)
+	e.nodegroup = name
+	return e
 }
 
 func (s *Server) addonFor(r request, name string) (*addon, *apiError) {
@@ -218,7 +223,10 @@ func (s *Server) updateClusterVersion(r request) (any, *apiError) {
 	platform := "eks.1"
 	u := s.start(Scope{}, "VersionUpdate", in.ClientRequestToken, param("Version", in.Version), param("PlatformVersion", platform))
 	c.status = "UPDATING"
-	u.apply = func() { c.version, c.platform = in.Version, platform }
+	u.apply = func() {
+		c.version, c.platform = in.Version, platform
+		s.versions = append(s.versions, in.Version)
+	}
 	u.end = func() { c.status = "ACTIVE" }
 	return u.wire(), nil
 }
@@ -294,22 +302,277 @@ func (s *Server) describeNodegroup(r request) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string]wireNodegroup{"nodegroup": {
+	if gone := s.progress(ng); gone {
+		return nil, errNoNodegroup(ng.name)
+	}
+	return map[string]wireNodegroup{"nodegroup": s.wireNodegroup(ng)}, nil
+}
+
+func (s *Server) wireNodegroup(ng *nodegroup) wireNodegroup {
+	issues := ng.issues
+	if issues == nil {
+		issues = []wireIssue{}
+	}
+	return wireNodegroup{
 		NodegroupName:  ng.name,
 		NodegroupArn:   fmt.Sprintf("arn:aws:eks:%s:%s:nodegroup/%s/%s/0ac3b0b4-2c47-4f7c-9a8e-3f0e2c1d5b6a", Region, Account, s.cluster.name, ng.name),
 		ClusterName:    s.cluster.name,
 		Version:        ng.version,
 		ReleaseVersion: ng.release,
 		Status:         ng.status,
-		CapacityType:   "ON_DEMAND",
-		AmiType:        "AL2_x86_64",
-		InstanceTypes:  []string{ng.instanceType},
+		CapacityType:   ng.capacity,
+		AmiType:        ng.amiType,
+		InstanceTypes:  ng.instanceTypes,
+		Subnets:        ng.subnets,
+		NodeRole:       ng.nodeRole,
+		DiskSize:       ng.diskSize,
+		RemoteAccess:   ng.remoteAccess,
+		LaunchTemplate: ng.launchTemplate,
 		ScalingConfig:  wireScalingConfig{MinSize: int32p(ng.min), MaxSize: int32p(ng.max), DesiredSize: int32p(ng.desired)},
 		UpdateConfig:   wireUpdateConfig{MaxUnavailable: ng.maxUnavailable, MaxUnavailablePercentage: ng.maxUnavailPct},
 		Labels:         ng.labels,
-		CreatedAt:      at(seededAt),
-		ModifiedAt:     at(seededAt),
-	}}, nil
+		Taints:         ng.taints,
+		Health:         wireHealth{Issues: issues},
+		CreatedAt:      at(ng.createdAt),
+		ModifiedAt:     at(ng.createdAt),
+	}
+}
+
+// progress counts one DescribeNodegroup answer of a CREATING or DELETING
+// node group, and once it has shown that status PollsToFinish times ends
+// its creation (ACTIVE, or CREATE_FAILED as scripted) or deletion (gone,
+// or DELETE_FAILED as scripted). gone reports a deletion just completed:
+// the node group and its updates are removed.
+func (s *Server) progress(ng *nodegroup) (gone bool) {
+	if ng.status != "CREATING" && ng.status != "DELETING" {
+		return false
+	}
+	if ng.pollsLeft > 0 {
+		ng.pollsLeft--
+		return false
+	}
+	creating := ng.status == "CREATING"
+	if f := ng.fail; f != nil {
+		ng.fail = nil
+		ng.issues = append(ng.issues, wireIssue{Code: f.ErrorCode, Message: f.ErrorMessage, ResourceIds: f.ResourceIds})
+		ng.status = "DELETE_FAILED"
+		if creating {
+			ng.status = "CREATE_FAILED"
+		}
+		return false
+	}
+	if creating {
+		ng.status = "ACTIVE"
+		s.sized(ng, ng.desired)
+		return false
+	}
+	s.nodegroups = slices.DeleteFunc(s.nodegroups, func(n *nodegroup) bool { return n == ng })
+	s.updates = slices.DeleteFunc(s.updates, func(u *update) bool { return u.scope == Scope{Nodegroup: ng.name} })
+	s.sized(ng, 0)
+	return true
+}
+
+// busyNodegroup refuses a change to a node group being created or
+// deleted.
+func busyNodegroup(ng *nodegroup) *apiError {
+	if ng.status != "CREATING" && ng.status != "DELETING" {
+		return nil
+	}
+	e := errInUse("Nodegroup %s is currently in %s status", ng.name, ng.status)
+	e.nodegroup = ng.name
+	return e
+}
+
+// Defaults of a node group created without them.
+const (
+	defaultAMIType      = "AL2_x86_64"
+	defaultCapacityType = "ON_DEMAND"
+	defaultInstanceType = "t3.medium"
+	defaultDiskSize     = 20
+)
+
+var (
+	taintEffects  = []string{"NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"}
+	capacityTypes = []string{"ON_DEMAND", "SPOT", "CAPACITY_BLOCK"}
+)
+
+// createNodegroup creates a node group with the request's settings at the
+// cluster's version: CREATING for PollsToFinish DescribeNodegroup answers,
+// then ACTIVE. The clientRequestToken that created a node group answers
+// it again instead of creating another.
+func (s *Server) createNodegroup(r request) (any, *apiError) {
+	c, err := s.clusterFor(r)
+	if err != nil {
+		return nil, err
+	}
+	var in createNodegroupRequest
+	if err := r.decode(&in); err != nil {
+		return nil, err
+	}
+	if ng := s.createdBy(in.ClientRequestToken); ng != nil {
+		return map[string]wireNodegroup{"nodegroup": s.wireNodegroup(ng)}, nil
+	}
+	if err := requireCreate(in); err != nil {
+		return nil, err
+	}
+	if ng := s.nodegroup(in.NodegroupName); ng != nil {
+		e := errInUse("NodeGroup already exists with name %s and cluster name %s", ng.name, c.name)
+		e.nodegroup = ng.name
+		return nil, e
+	}
+	if err := checkCreate(c, in); err != nil {
+		err.nodegroup = in.NodegroupName
+		return nil, err
+	}
+	ng := s.newNodegroup(c, in)
+	s.nodegroups = append(s.nodegroups, ng)
+	return map[string]wireNodegroup{"nodegroup": s.wireNodegroup(ng)}, nil
+}
+
+// createdBy is the node group a clientRequestToken created, nil when
+// none.
+func (s *Server) createdBy(token string) *nodegroup {
+	for _, ng := range s.nodegroups {
+		if token != "" && ng.token == token {
+			return ng
+		}
+	}
+	return nil
+}
+
+// requireCreate checks CreateNodegroup's required members.
+func requireCreate(in createNodegroupRequest) *apiError {
+	switch {
+	case in.NodegroupName == "":
+		return errParam("nodegroupName is required")
+	case len(in.Subnets) == 0:
+		return errParam("subnets is required and must name at least one subnet")
+	case in.NodeRole == "":
+		return errParam("nodeRole is required")
+	}
+	return nil
+}
+
+// checkCreate checks a CreateNodegroup request against the cluster: an
+// ACTIVE cluster, a launch template by ID or name and without diskSize
+// or remoteAccess, the cluster's version, a complete scaling config.
+func checkCreate(c *cluster, in createNodegroupRequest) *apiError {
+	if c.status != "ACTIVE" {
+		return &apiError{typ: "InvalidRequestException", msg: fmt.Sprintf("Cluster '%s' is not in ACTIVE status", c.name)}
+	}
+	if lt := in.LaunchTemplate; lt != nil {
+		switch {
+		case lt.ID == "" && lt.Name == "":
+			return errParam("Either launch template ID or launch template name must be specified")
+		case lt.ID != "" && lt.Name != "":
+			return errParam("Launch template ID and launch template name cannot both be specified")
+		case in.DiskSize != nil:
+			return errParam("Disk size must be specified within the launch template.")
+		case in.RemoteAccess != nil:
+			return errParam("Remote access configuration cannot be specified with a launch template.")
+		}
+	}
+	if in.Version != "" && in.Version != c.version {
+		return errParam("Requested Nodegroup Kubernetes version %s must match the cluster's version %s", in.Version, c.version)
+	}
+	if in.ReleaseVersion != "" && !slices.Contains(releasesFor(c.version), in.ReleaseVersion) {
+		return errParam("Requested release version %s is not valid for kubernetes version %s", in.ReleaseVersion, c.version)
+	}
+	if sc := in.ScalingConfig; sc != nil {
+		if sc.MinSize == nil || sc.MaxSize == nil || sc.DesiredSize == nil {
+			return errParam("scalingConfig needs minSize, maxSize and desiredSize when creating a node group")
+		}
+		if err := checkScaling(*sc.MinSize, *sc.MaxSize, *sc.DesiredSize); err != nil {
+			return err
+		}
+	}
+	if in.CapacityType != "" && !slices.Contains(capacityTypes, in.CapacityType) {
+		return errParam("capacityType must be one of %v", capacityTypes)
+	}
+	for _, t := range in.Taints {
+		if t.Key == "" || !slices.Contains(taintEffects, t.Effect) {
+			return errParam("Taint %s=%s:%s needs a key and an effect among %v", t.Key, t.Value, t.Effect, taintEffects)
+		}
+	}
+	return nil
+}
+
+// newNodegroup is the CREATING node group a checked request asks for.
+func (s *Server) newNodegroup(c *cluster, in createNodegroupRequest) *nodegroup {
+	ng := &nodegroup{
+		name: in.NodegroupName, version: c.version, release: in.ReleaseVersion, status: "CREATING",
+		min: 1, max: 2, desired: 2,
+		maxUnavailable: int32p(1),
+		instanceTypes:  slices.Clone(in.InstanceTypes),
+		labels:         maps.Clone(in.Labels),
+		taints:         slices.Clone(in.Taints),
+		subnets:        slices.Clone(in.Subnets),
+		nodeRole:       in.NodeRole,
+		amiType:        cmpOr(in.AmiType, defaultAMIType),
+		capacity:       cmpOr(in.CapacityType, defaultCapacityType),
+		launchTemplate: in.LaunchTemplate,
+		createdAt:      time.Now(),
+		pollsLeft:      s.PollsToFinish,
+		token:          in.ClientRequestToken,
+	}
+	if releases := releasesFor(c.version); ng.release == "" && len(releases) > 0 {
+		ng.release = releases[len(releases)-1]
+	}
+	if sc := in.ScalingConfig; sc != nil {
+		ng.min, ng.max, ng.desired = *sc.MinSize, *sc.MaxSize, *sc.DesiredSize
+	}
+	if uc := in.UpdateConfig; uc != nil {
+		ng.maxUnavailable, ng.maxUnavailPct = uc.MaxUnavailable, uc.MaxUnavailablePercentage
+	}
+	if in.LaunchTemplate == nil {
+		ng.diskSize, ng.remoteAccess = int32p(defaultDiskSize), in.RemoteAccess
+		if in.DiskSize != nil {
+			ng.diskSize = int32p(*in.DiskSize)
+		}
+		if len(ng.instanceTypes) == 0 {
+			ng.instanceTypes = []string{defaultInstanceType}
+		}
+	}
+	sc := Scope{Nodegroup: ng.name}
+	if f, ok := s.failures[sc]; ok {
+		ng.fail = &f
+		delete(s.failures, sc)
+	}
+	return ng
+}
+
+func cmpOr(v, def string) string {
+	if v != "" {
+		return v
+	}
+	return def
+}
+
+// deleteNodegroup starts deleting a node group: DELETING for
+// PollsToFinish DescribeNodegroup answers, then gone. A node group being
+// created or deleted, or with an update in flight, is refused with
+// ResourceInUseException.
+func (s *Server) deleteNodegroup(r request) (any, *apiError) {
+	name := r.PathValue("nodegroupName")
+	ng, err := s.nodegroupFor(r, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := busyNodegroup(ng); err != nil {
+		return nil, err
+	}
+	sc := Scope{Nodegroup: name}
+	if u := s.inFlight(sc); u != nil {
+		e := errInUse("Nodegroup %s has update %s in progress", name, u.id)
+		e.nodegroup = name
+		return nil, e
+	}
+	ng.status, ng.pollsLeft = "DELETING", s.PollsToFinish
+	if f, ok := s.failures[sc]; ok {
+		ng.fail = &f
+		delete(s.failures, sc)
+	}
+	return map[string]wireNodegroup{"nodegroup": s.wireNodegroup(ng)}, nil
 }
 
 func (s *Server) updateNodegroupVersion(r request) (any, *apiError) {
@@ -325,6 +588,9 @@ func (s *Server) updateNodegroupVersion(r request) (any, *apiError) {
 	if u := s.byToken(in.ClientRequestToken); u != nil {
 		return u.wire(), nil
 	}
+	if err := busyNodegroup(ng); err != nil {
+		return nil, err
+	}
 	sc := Scope{Nodegroup: name}
 	if u := s.inFlight(sc); u != nil {
 		e := errInUse("Nodegroup %s has update %s in progress", name, u.id)
@@ -338,7 +604,13 @@ func (s *Server) updateNodegroupVersion(r request) (any, *apiError) {
 	}
 	u := s.start(sc, "VersionUpdate", in.ClientRequestToken, param("Version", version), param("ReleaseVersion", release))
 	ng.status = "UPDATING"
-	u.apply = func() { ng.version, ng.release = version, release }
+	u.apply = func() {
+		moved := ng.version != version
+		ng.version, ng.release = version, release
+		if moved {
+			s.sized(ng, ng.desired)
+		}
+	}
 	u.end = func() { ng.status = "ACTIVE" }
 	return u.wire(), nil
 }
@@ -360,7 +632,7 @@ func (s *Server) nodegroupTarget(ng *nodegroup, in updateNodegroupVersionRequest
 	if compareMinor(version, ng.version) < 0 {
 		return "", "", errParam("Nodegroup %s cannot be downgraded from %s to %s", ng.name, ng.version, version)
 	}
-	releases := amiReleases[version]
+	releases := releasesFor(version)
 	release = in.ReleaseVersion
 	switch {
 	case release == "" && len(releases) > 0:
@@ -387,6 +659,9 @@ func (s *Server) updateNodegroupConfig(r request) (any, *apiError) {
 	if u := s.byToken(in.ClientRequestToken); u != nil {
 		return u.wire(), nil
 	}
+	if err := busyNodegroup(ng); err != nil {
+		return nil, err
+	}
 	sc := Scope{Nodegroup: name}
 	if u := s.inFlight(sc); u != nil {
 		e := errInUse("Nodegroup %s has update %s in progress", name, u.id)
@@ -400,7 +675,13 @@ func (s *Server) updateNodegroupConfig(r request) (any, *apiError) {
 	}
 	u := s.start(sc, "ConfigUpdate", in.ClientRequestToken, params...)
 	ng.status = "UPDATING"
-	u.apply = func() { applyConfig(ng, in) }
+	u.apply = func() {
+		before := ng.desired
+		applyConfig(ng, in)
+		if ng.desired != before {
+			s.sized(ng, ng.desired)
+		}
+	}
 	u.end = func() { ng.status = "ACTIVE" }
 	return u.wire(), nil
 }
@@ -428,8 +709,8 @@ func configParams(ng *nodegroup, in updateNodegroupConfigRequest) ([]wireUpdateP
 	}
 	if sc := in.ScalingConfig; sc != nil {
 		lo, hi, want := pick(sc.MinSize, ng.min), pick(sc.MaxSize, ng.max), pick(sc.DesiredSize, ng.desired)
-		if lo > want || want > hi {
-			return nil, errParam("desiredSize %d must be between minSize %d and maxSize %d", want, lo, hi)
+		if err := checkScaling(lo, hi, want); err != nil {
+			return nil, err
 		}
 		params = append(params, param("MinSize", strconv.Itoa(int(lo))), param("MaxSize", strconv.Itoa(int(hi))), param("DesiredSize", strconv.Itoa(int(want))))
 	}
@@ -437,6 +718,20 @@ func configParams(ng *nodegroup, in updateNodegroupConfigRequest) ([]wireUpdateP
 		return nil, errParam("No changes needed")
 	}
 	return params, nil
+}
+
+// checkScaling checks a scaling config: sizes from 0, maxSize from 1,
+// desiredSize between minSize and maxSize.
+func checkScaling(lo, hi, want int32) *apiError {
+	switch {
+	case lo < 0 || want < 0:
+		return errParam("minSize and desiredSize must be at least 0")
+	case hi < 1:
+		return errParam("maxSize must be at least 1")
+	case lo > want || want > hi:
+		return errParam("desiredSize %d must be between minSize %d and maxSize %d", want, lo, hi)
+	}
+	return nil
 }
 
 func pick(v *int32, def int32) int32 {

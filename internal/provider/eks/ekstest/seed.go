@@ -1,6 +1,9 @@
 package ekstest
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // The cluster the server starts with: the EKS cluster of the seed runbook
 // before its 1.23 → 1.24 hop.
@@ -11,7 +14,14 @@ const (
 	Region = "us-east-1"
 	// Account is the seeded ARNs' account.
 	Account = "123456789012"
+	// NodeRole is the seeded node groups' IAM role.
+	NodeRole = "arn:aws:iam::" + Account + ":role/vantiq-prod-eks-node"
+	// SSHKey is the EC2 key pair of the seeded node groups' remote access.
+	SSHKey = "vantiq-ops"
 )
+
+// Subnets are the seeded node groups' subnets, one per availability zone.
+var Subnets = []string{"subnet-0a12b34c56d78e901", "subnet-0b23c45d67e89f012", "subnet-0c34d56e78f90a123"}
 
 // Add-on names the seeds care about.
 const (
@@ -40,16 +50,22 @@ func (s *Server) seed() {
 		name               string
 		min, max, desired  int32
 		workload, instance string
+		disk               int32
+		taints             []wireTaint
 	}{
-		{"vantiq", 3, 6, 3, "vantiq", "c5.xlarge"},
-		{"mongodb", 3, 3, 3, "mongodb", "r5.xlarge"},
-		{"keycloak", 2, 4, 2, "keycloak", "t3.large"},
+		{"vantiq", 3, 6, 3, "vantiq", "c5.xlarge", 50, nil},
+		{"mongodb", 3, 3, 3, "mongodb", "r5.xlarge", 200, []wireTaint{{Key: "dedicated", Value: "mongodb", Effect: "NO_SCHEDULE"}}},
+		{"keycloak", 2, 4, 2, "keycloak", "t3.large", 50, nil},
 	} {
 		s.nodegroups = append(s.nodegroups, &nodegroup{
 			name: ng.name, version: "1.23", release: "1.23.17-20230825", status: "ACTIVE",
 			min: ng.min, max: ng.max, desired: ng.desired,
-			maxUnavailable: int32p(1), instanceType: ng.instance,
-			labels: map[string]string{"node.kubernetes.io/workload": ng.workload},
+			maxUnavailable: int32p(1), instanceTypes: []string{ng.instance},
+			labels:  map[string]string{"node.kubernetes.io/workload": ng.workload},
+			taints:  ng.taints,
+			subnets: slices.Clone(Subnets), nodeRole: NodeRole, amiType: "AL2_x86_64", capacity: "ON_DEMAND",
+			diskSize: int32p(ng.disk), remoteAccess: &wireRemoteAccess{Ec2SshKey: SSHKey},
+			createdAt: seededAt,
 		})
 	}
 	for _, a := range [][2]string{

@@ -13,6 +13,14 @@
 // PollsToFinish DescribeUpdate answers and then succeed (applying their
 // change) or fail as scripted with FailNextUpdate; FailNext scripts error
 // answers (throttling, ResourceInUseException...) for any operation.
+//
+// Node groups can be created (CreateNodegroup, from the settings the
+// request carries, refused as EKS refuses a launch template together with
+// diskSize or remoteAccess) and deleted (DeleteNodegroup): a new node group
+// stays CREATING, a deleted one DELETING, for PollsToFinish
+// DescribeNodegroup answers; then it is ACTIVE, or gone. OnNodegroupSize
+// tells a test whenever a node group's desired size or version changes, so
+// that it can add or remove the simulated nodes that go with it.
 package ekstest
 
 import (
@@ -41,6 +49,20 @@ type Server struct {
 	// MaxPageSize caps every list page; small by default so that clients
 	// must follow nextToken.
 	MaxPageSize int
+	// OnNodegroupSize, when set, is called whenever a node group's
+	// effective desired size or Kubernetes version changes: when its
+	// creation completes (with its desired size), when an update that
+	// changes its desired size (UpdateNodegroupConfig's scalingConfig) or
+	// its version (UpdateNodegroupVersion) succeeds, and with desired 0
+	// when its deletion completes. It is called outside the server's lock,
+	// before the answer that shows the change is sent, one call at a time
+	// per request in the order of the changes; it may call the server's
+	// accessors. Set it before the client makes requests.
+	OnNodegroupSize func(nodegroup string, desired int, version string)
+	// OnClusterVersion, when set, is called like OnNodegroupSize when a
+	// control plane update succeeds, with the new version: tests move
+	// their own cluster's control plane there before EKS says it is done.
+	OnClusterVersion func(version string)
 
 	srv *httptest.Server
 
@@ -56,6 +78,17 @@ type Server struct {
 	failures   map[Scope]wireErrorDetail
 	calls      []Call
 	seq        int
+	// sizes and versions are the OnNodegroupSize and OnClusterVersion
+	// calls due once the lock is released.
+	sizes    []sizeChange
+	versions []string
+}
+
+// sizeChange is one OnNodegroupSize call.
+type sizeChange struct {
+	nodegroup string
+	desired   int
+	version   string
 }
 
 // Scope names what an update changes: the cluster itself (the zero
@@ -86,8 +119,25 @@ type nodegroup struct {
 	name, version, release, status string
 	min, max, desired              int32
 	maxUnavailable, maxUnavailPct  *int32
-	instanceType                   string
+	instanceTypes                  []string
 	labels                         map[string]string
+	taints                         []wireTaint
+	subnets                        []string
+	nodeRole, amiType, capacity    string
+	// diskSize and remoteAccess are nil for a node group deployed with a
+	// launch template, launchTemplate nil for one deployed without.
+	diskSize       *int32
+	remoteAccess   *wireRemoteAccess
+	launchTemplate *wireLaunchTemplate
+	issues         []wireIssue
+	createdAt      time.Time
+	// pollsLeft counts the DescribeNodegroup answers a CREATING or
+	// DELETING node group has yet to show that status in; fail is the
+	// health issue its creation or deletion ends with, if scripted.
+	pollsLeft int
+	fail      *wireErrorDetail
+	// token is the clientRequestToken that created it.
+	token string
 }
 
 type addon struct {
@@ -152,7 +202,10 @@ func (s *Server) FailNext(op string, times int, errType string) {
 
 // FailNextUpdate makes the next update started in scope end Failed with
 // an error detail of code (an EKS ErrorCode such as "PodEvictionFailure"),
-// message and the IDs of the resources involved.
+// message and the IDs of the resources involved. For a node group's scope
+// the next creation or deletion of that node group counts too, whichever
+// comes first: it ends CREATE_FAILED or DELETE_FAILED with the detail as a
+// health issue (code "NodeCreationFailure", say).
 func (s *Server) FailNextUpdate(scope Scope, code, message string, resourceIDs ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -195,9 +248,23 @@ func (s *Server) ClusterVersion() string {
 type NodegroupState struct {
 	Version, ReleaseVersion, Status          string
 	MaxUnavailable, MaxUnavailablePercentage int32
+	// MinSize, MaxSize and DesiredSize are its scaling config.
+	MinSize, MaxSize, DesiredSize int32
+	// DiskSize is its diskSize, 0 when it has none (a node group deployed
+	// with a launch template).
+	DiskSize int32
+	// LaunchTemplate is the launch template it was created with, as the
+	// request named it; zero when it was created without one.
+	LaunchTemplate LaunchTemplate
+}
+
+// LaunchTemplate is a node group's launchTemplate specification.
+type LaunchTemplate struct {
+	ID, Name, Version string
 }
 
 // Nodegroup returns a node group's state; ok is false when there is none.
+// It does not count as a DescribeNodegroup answer.
 func (s *Server) Nodegroup(name string) (NodegroupState, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -205,12 +272,21 @@ func (s *Server) Nodegroup(name string) (NodegroupState, bool) {
 	if ng == nil {
 		return NodegroupState{}, false
 	}
-	st := NodegroupState{Version: ng.version, ReleaseVersion: ng.release, Status: ng.status}
+	st := NodegroupState{
+		Version: ng.version, ReleaseVersion: ng.release, Status: ng.status,
+		MinSize: ng.min, MaxSize: ng.max, DesiredSize: ng.desired,
+	}
 	if ng.maxUnavailable != nil {
 		st.MaxUnavailable = *ng.maxUnavailable
 	}
 	if ng.maxUnavailPct != nil {
 		st.MaxUnavailablePercentage = *ng.maxUnavailPct
+	}
+	if ng.diskSize != nil {
+		st.DiskSize = *ng.diskSize
+	}
+	if lt := ng.launchTemplate; lt != nil {
+		st.LaunchTemplate = LaunchTemplate{ID: lt.ID, Name: lt.Name, Version: lt.Version}
 	}
 	return st, true
 }
@@ -260,6 +336,7 @@ var errorStatus = map[string]int{
 	"ResourceNotFoundException":           http.StatusNotFound,
 	"UnknownOperationException":           http.StatusNotFound,
 	"ResourceInUseException":              http.StatusConflict,
+	"ResourceLimitExceededException":      http.StatusBadRequest,
 	"ThrottlingException":                 http.StatusTooManyRequests,
 	"ServerException":                     http.StatusInternalServerError,
 	"ServiceUnavailableException":         http.StatusServiceUnavailable,
@@ -315,7 +392,9 @@ var routes = []route{
 	{"GET /clusters/{name}/updates", "ListUpdates", (*Server).listUpdates},
 	{"GET /clusters/{name}/updates/{updateId}", "DescribeUpdate", (*Server).describeUpdate},
 	{"GET /clusters/{name}/node-groups", "ListNodegroups", (*Server).listNodegroups},
+	{"POST /clusters/{name}/node-groups", "CreateNodegroup", (*Server).createNodegroup},
 	{"GET /clusters/{name}/node-groups/{nodegroupName}", "DescribeNodegroup", (*Server).describeNodegroup},
+	{"DELETE /clusters/{name}/node-groups/{nodegroupName}", "DeleteNodegroup", (*Server).deleteNodegroup},
 	{"POST /clusters/{name}/node-groups/{nodegroupName}/update-version", "UpdateNodegroupVersion", (*Server).updateNodegroupVersion},
 	{"POST /clusters/{name}/node-groups/{nodegroupName}/update-config", "UpdateNodegroupConfig", (*Server).updateNodegroupConfig},
 	{"GET /clusters/{name}/addons", "ListAddons", (*Server).listAddons},
@@ -343,6 +422,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) {
 	body, _ := io.ReadAll(r.Body)
 	req := request{Request: r, body: body}
 	out, apiErr := s.answer(req, rt)
+	s.tellSizes()
 	status := http.StatusOK
 	w.Header().Set("Content-Type", "application/json")
 	s.mu.Lock()
@@ -357,6 +437,55 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) {
 	s.record(req, rt.op, status)
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(out)
+}
+
+// sized records an OnNodegroupSize call, made once the lock is released;
+// the caller holds the lock.
+func (s *Server) sized(ng *nodegroup, desired int32) {
+	s.sizes = append(s.sizes, sizeChange{nodegroup: ng.name, desired: int(desired), version: ng.version})
+}
+
+// tellSizes makes the OnClusterVersion and OnNodegroupSize calls
+// recorded, outside the lock.
+func (s *Server) tellSizes() {
+	s.mu.Lock()
+	due, hook := s.sizes, s.OnNodegroupSize
+	versions, versionHook := s.versions, s.OnClusterVersion
+	s.sizes, s.versions = nil, nil
+	s.mu.Unlock()
+	if versionHook != nil {
+		for _, v := range versions {
+			versionHook(v)
+		}
+	}
+	if hook == nil {
+		return
+	}
+	for _, c := range due {
+		hook(c.nodegroup, c.desired, c.version)
+	}
+}
+
+// SetVersion puts the cluster and every node group at version (a minor
+// such as "1.36"), on that minor's latest AMI release: for tests whose
+// own cluster runs another minor than the seeded 1.23.
+func (s *Server) SetVersion(version string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cluster.version = version
+	for _, ng := range s.nodegroups {
+		releases := releasesFor(version)
+		ng.version, ng.release = version, releases[len(releases)-1]
+	}
+}
+
+// releasesFor are the AMI releases of a minor: the seeded ones, or one
+// made up for a minor the seed does not know.
+func releasesFor(version string) []string {
+	if r, ok := amiReleases[version]; ok {
+		return r
+	}
+	return []string{version + ".0-20260101"}
 }
 
 func errorBody(e *apiError) map[string]string {

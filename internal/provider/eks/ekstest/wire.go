@@ -29,21 +29,66 @@ type wireUpdateConfig struct {
 	UpdateStrategy           string `json:"updateStrategy,omitempty"`
 }
 
+// wireRemoteAccess is a node group's remoteAccess (SSH for Linux nodes).
+type wireRemoteAccess struct {
+	Ec2SshKey            string   `json:"ec2SshKey,omitempty"`
+	SourceSecurityGroups []string `json:"sourceSecurityGroups,omitempty"`
+}
+
+// wireTaint is a Kubernetes taint; effect is NO_SCHEDULE, NO_EXECUTE or
+// PREFER_NO_SCHEDULE.
+type wireTaint struct {
+	Key    string `json:"key"`
+	Value  string `json:"value,omitempty"`
+	Effect string `json:"effect"`
+}
+
+// wireLaunchTemplate is a launchTemplate specification: an EC2 launch
+// template by ID or name, at a version.
+type wireLaunchTemplate struct {
+	Name    string `json:"name,omitempty"`
+	Version string `json:"version,omitempty"`
+	ID      string `json:"id,omitempty"`
+}
+
+// wireIssue is one of a node group's health issues.
+type wireIssue struct {
+	Code        string   `json:"code"`
+	Message     string   `json:"message"`
+	ResourceIds []string `json:"resourceIds,omitempty"`
+}
+
+type wireHealth struct {
+	Issues []wireIssue `json:"issues"`
+}
+
+// wireNodegroup is a node group as DescribeNodegroup, CreateNodegroup and
+// DeleteNodegroup answer it. diskSize, remoteAccess and instanceTypes are
+// null for a node group deployed with a launch template (as the API
+// reference says of diskSize and remoteAccess), launchTemplate null for
+// one deployed without.
 type wireNodegroup struct {
-	NodegroupName  string            `json:"nodegroupName"`
-	NodegroupArn   string            `json:"nodegroupArn"`
-	ClusterName    string            `json:"clusterName"`
-	Version        string            `json:"version"`
-	ReleaseVersion string            `json:"releaseVersion"`
-	Status         string            `json:"status"`
-	CapacityType   string            `json:"capacityType"`
-	AmiType        string            `json:"amiType"`
-	InstanceTypes  []string          `json:"instanceTypes"`
-	ScalingConfig  wireScalingConfig `json:"scalingConfig"`
-	UpdateConfig   wireUpdateConfig  `json:"updateConfig"`
-	Labels         map[string]string `json:"labels,omitempty"`
-	CreatedAt      epoch             `json:"createdAt"`
-	ModifiedAt     epoch             `json:"modifiedAt"`
+	NodegroupName  string              `json:"nodegroupName"`
+	NodegroupArn   string              `json:"nodegroupArn"`
+	ClusterName    string              `json:"clusterName"`
+	Version        string              `json:"version"`
+	ReleaseVersion string              `json:"releaseVersion"`
+	Status         string              `json:"status"`
+	CapacityType   string              `json:"capacityType"`
+	AmiType        string              `json:"amiType"`
+	InstanceTypes  []string            `json:"instanceTypes,omitempty"`
+	Subnets        []string            `json:"subnets"`
+	NodeRole       string              `json:"nodeRole"`
+	DiskSize       *int32              `json:"diskSize,omitempty"`
+	RemoteAccess   *wireRemoteAccess   `json:"remoteAccess,omitempty"`
+	LaunchTemplate *wireLaunchTemplate `json:"launchTemplate,omitempty"`
+	ScalingConfig  wireScalingConfig   `json:"scalingConfig"`
+	UpdateConfig   wireUpdateConfig    `json:"updateConfig"`
+	Labels         map[string]string   `json:"labels,omitempty"`
+	Taints         []wireTaint         `json:"taints,omitempty"`
+	Health         wireHealth          `json:"health"`
+	CreatedAt      epoch               `json:"createdAt"`
+	ModifiedAt     epoch               `json:"modifiedAt"`
 }
 
 type wireAddon struct {
@@ -164,6 +209,26 @@ type updateNodegroupVersionRequest struct {
 	ReleaseVersion     string `json:"releaseVersion"`
 	Force              bool   `json:"force"`
 	ClientRequestToken string `json:"clientRequestToken"`
+}
+
+type createNodegroupRequest struct {
+	NodegroupName      string              `json:"nodegroupName"`
+	ScalingConfig      *wireScalingConfig  `json:"scalingConfig"`
+	DiskSize           *int32              `json:"diskSize"`
+	Subnets            []string            `json:"subnets"`
+	InstanceTypes      []string            `json:"instanceTypes"`
+	AmiType            string              `json:"amiType"`
+	RemoteAccess       *wireRemoteAccess   `json:"remoteAccess"`
+	NodeRole           string              `json:"nodeRole"`
+	Labels             map[string]string   `json:"labels"`
+	Taints             []wireTaint         `json:"taints"`
+	Tags               map[string]string   `json:"tags"`
+	ClientRequestToken string              `json:"clientRequestToken"`
+	LaunchTemplate     *wireLaunchTemplate `json:"launchTemplate"`
+	UpdateConfig       *wireUpdateConfig   `json:"updateConfig"`
+	CapacityType       string              `json:"capacityType"`
+	Version            string              `json:"version"`
+	ReleaseVersion     string              `json:"releaseVersion"`
 }
 
 type updateNodegroupConfigRequest struct {
