@@ -45,6 +45,8 @@ type Options struct {
 	// Setup, when set, changes the providers' options (tests point the
 	// cloud clients at local servers).
 	Setup func(*setup.Options)
+	// OperationInterval is how often cloud operations are polled.
+	OperationInterval time.Duration
 
 	streams cmdutil.IOStreams
 	global  *cmdutil.GlobalOptions
@@ -100,6 +102,7 @@ again before the nodes move.`,
 func (o *Options) addFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVarP(&o.Profile, "profile", "p", o.Profile, "profile file")
 	cmd.Flags().StringVar(&o.Journal, "journal", "", "journal file (default .kubehop/<cluster>.journal beside the profile)")
+	cmd.Flags().DurationVar(&o.OperationInterval, "operation-interval", 15*time.Second, "how often a cloud provider's long operations (EKS updates, AKS and GKE operations) are polled")
 	cmd.Flags().BoolVar(&o.InCluster, "journal-configmap", false, "also keep the journal in ConfigMap kube-system/kubehop-journal-<cluster>, so another machine can resume")
 	if o.resume {
 		cmd.Flags().BoolVar(&o.FromCluster, "from-cluster", false, "restore the local journal from the cluster's ConfigMap copy first (when this machine lost it)")
@@ -224,10 +227,11 @@ func (o *Options) Run(ctx context.Context) error {
 	defer provs.Close()
 	env := &execute.Env{
 		Client: client, Provider: provs.Nodes, Cloud: provs.Cloud, Journal: j, PoolLabel: prof.PoolLabel, Parallelism: prof.Parallelism,
-		Drain:        drain.Options{DeleteEmptyDir: prof.Drain.DeleteEmptyDir, EvictNaked: prof.Drain.EvictNaked},
-		DrainTimeout: prof.Drain.Timeout.Duration,
-		Progress:     lines(o.streams.ErrOut),
-		Since:        time.Now(),
+		Drain:             drain.Options{DeleteEmptyDir: prof.Drain.DeleteEmptyDir, EvictNaked: prof.Drain.EvictNaked},
+		DrainTimeout:      prof.Drain.Timeout.Duration,
+		Progress:          Lines(o.streams.ErrOut),
+		Since:             time.Now(),
+		OperationInterval: o.OperationInterval,
 	}
 	if len(entries) > 0 {
 		env.Since = entries[0].Time
@@ -320,7 +324,7 @@ func (o *Options) providers(ctx context.Context, prof *profile.Profile, client k
 	if kubeconfig == "" {
 		kubeconfig = clientcmd.NewDefaultClientConfigLoadingRules().GetDefaultFilename()
 	}
-	opts := setup.Options{Kubeconfig: kubeconfig, Client: client,
+	opts := setup.Options{Kubeconfig: kubeconfig, Client: client, PollInterval: o.OperationInterval,
 		Output: func(line string) { fmt.Fprintln(o.streams.ErrOut, "  "+line) }}
 	if o.Setup != nil {
 		o.Setup(&opts)

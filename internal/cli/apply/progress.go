@@ -12,8 +12,8 @@ import (
 	"github.com/kubehop/kubehop/internal/plan"
 )
 
-// lines prints every event as a timestamped line: for logs, CI and pipes.
-func lines(w io.Writer) func(execute.Event) {
+// Lines prints every event as a timestamped line: for logs, CI and pipes.
+func Lines(w io.Writer) func(execute.Event) {
 	var mu sync.Mutex
 	return func(e execute.Event) {
 		mu.Lock()

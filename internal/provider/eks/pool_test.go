@@ -3,6 +3,7 @@ package eks_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -123,8 +124,10 @@ func TestCreatePool(t *testing.T) {
 		Version: "1.23", ReleaseVersion: "1.23.17-20230825", Status: "ACTIVE", MaxUnavailable: 1,
 		MinSize: 3, MaxSize: 3, DesiredSize: 3,
 		LaunchTemplate: ekstest.LaunchTemplate{ID: "lt-0d1e2f3a4b5c6d7e8", Version: "3"},
+		Labels:         got.Labels,
+		Taints:         []ekstest.Taint{{Key: "dedicated", Value: "mongodb", Effect: "NO_SCHEDULE"}},
 	}
-	if !ok || got != wantState {
+	if !ok || !reflect.DeepEqual(got, wantState) {
 		t.Errorf("node group = %+v, %v; want %+v", got, ok, wantState)
 	}
 

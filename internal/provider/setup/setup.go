@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	container "cloud.google.com/go/container/apiv1"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -44,6 +45,9 @@ type Options struct {
 	// Output gets the lines the tools print (bmctl's log, kubeadm's
 	// commands).
 	Output func(line string)
+	// PollInterval, when set, is how often the cloud providers poll their
+	// operations (their own defaults otherwise: EKS 15 s).
+	PollInterval time.Duration
 
 	// AWS changes the EKS client's options after the profile's (a test
 	// server's endpoint, credentials and HTTP client).
@@ -81,12 +85,22 @@ func For(ctx context.Context, prof *profile.Profile, opts Options) (*Providers, 
 		return &Providers{Nodes: local.New(opts.Client, localcluster.ControlSocketFor(opts.Kubeconfig))}, nil
 	case "eks":
 		c, err := newEKS(ctx, prof, opts)
+		if err == nil && opts.PollInterval > 0 {
+			c.PollInterval = opts.PollInterval
+		}
 		return &Providers{Cloud: c}, err
 	case "aks":
 		c, err := newAKS(prof, opts)
+		if err == nil && opts.PollInterval > 0 {
+			c.PollInterval = opts.PollInterval
+		}
 		return &Providers{Cloud: c}, err
 	case "gke":
-		return newGKE(ctx, prof, opts)
+		p, err := newGKE(ctx, prof, opts)
+		if err == nil && opts.PollInterval > 0 {
+			p.Cloud.(*gke.GKE).PollInterval = opts.PollInterval
+		}
+		return p, err
 	case "anthos-bm":
 		return &Providers{Cloud: newAnthosBM(prof, opts)}, nil
 	case "kubeadm":

@@ -29,6 +29,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -256,6 +257,15 @@ type NodegroupState struct {
 	// LaunchTemplate is the launch template it was created with, as the
 	// request named it; zero when it was created without one.
 	LaunchTemplate LaunchTemplate
+	// Labels and Taints are the Kubernetes labels and taints its nodes get.
+	Labels map[string]string
+	Taints []Taint
+}
+
+// Taint is a node group's Kubernetes taint, its effect as EKS writes it
+// (NO_SCHEDULE).
+type Taint struct {
+	Key, Value, Effect string
 }
 
 // LaunchTemplate is a node group's launchTemplate specification.
@@ -287,6 +297,10 @@ func (s *Server) Nodegroup(name string) (NodegroupState, bool) {
 	}
 	if lt := ng.launchTemplate; lt != nil {
 		st.LaunchTemplate = LaunchTemplate{ID: lt.ID, Name: lt.Name, Version: lt.Version}
+	}
+	st.Labels = maps.Clone(ng.labels)
+	for _, t := range ng.taints {
+		st.Taints = append(st.Taints, Taint{Key: t.Key, Value: t.Value, Effect: t.Effect})
 	}
 	return st, true
 }
