@@ -16,7 +16,7 @@ import (
 
 func TestParseKeyEncodings(t *testing.T) {
 	f := newFixture(t)
-	ec := f.leaf.key.(*ecdsa.PrivateKey)
+	ec := f.Leaf.Key.(*ecdsa.PrivateKey)
 	rsaK := rsaKey(t, 2048).(*rsa.PrivateKey)
 	ed := edKey(t)
 	sec1, err := x509.MarshalECPrivateKey(ec)
@@ -37,12 +37,12 @@ func TestParseKeyEncodings(t *testing.T) {
 			append(ecParams, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: sec1})...), ec.Public()},
 		{"PKCS #1", pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: pkcs1}), rsaK.Public()},
 		{"PKCS #1 labelled PRIVATE KEY", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs1}), rsaK.Public()},
-		{"key after its certificate", append(certPEM(f.leaf), keyPEM(t, ec)...), ec.Public()},
+		{"key after its certificate", append(certPEM(f.Leaf), keyPEM(t, ec)...), ec.Public()},
 		{"CRLF line ends", bytes.ReplaceAll(keyPEM(t, ec), []byte("\n"), []byte("\r\n")), ec.Public()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			key, err := ParseKey(tt.pem, "tls.key")
+			key, err := ParseKey(tt.pem, "tls.Key")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -56,11 +56,11 @@ func TestParseKeyEncodings(t *testing.T) {
 func TestParseChainTolerates(t *testing.T) {
 	f := newFixture(t)
 	tests := map[string][]byte{
-		"openssl text between blocks": []byte("subject=CN=app.example.com\nissuer=CN=Test Intermediate CA\n" + string(certPEM(f.leaf)) +
-			"\nsubject=CN=Test Intermediate CA\n" + string(certPEM(f.inter)) + "\n\n"),
-		"byte order mark":  append([]byte("\xef\xbb\xbf"), certPEM(f.leaf, f.inter)...),
-		"CRLF line ends":   bytes.ReplaceAll(certPEM(f.leaf, f.inter), []byte("\n"), []byte("\r\n")),
-		"no final newline": bytes.TrimRight(certPEM(f.leaf, f.inter), "\n"),
+		"openssl text between blocks": []byte("subject=CN=app.example.com\nissuer=CN=Test Intermediate CA\n" + string(certPEM(f.Leaf)) +
+			"\nsubject=CN=Test Intermediate CA\n" + string(certPEM(f.Inter)) + "\n\n"),
+		"byte order mark":  append([]byte("\xef\xbb\xbf"), certPEM(f.Leaf, f.Inter)...),
+		"CRLF line ends":   bytes.ReplaceAll(certPEM(f.Leaf, f.Inter), []byte("\n"), []byte("\r\n")),
+		"no final newline": bytes.TrimRight(certPEM(f.Leaf, f.Inter), "\n"),
 	}
 	for name, data := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -68,7 +68,7 @@ func TestParseChainTolerates(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !SameChain(chain, []*x509.Certificate{f.leaf.cert, f.inter.cert}) {
+			if !SameChain(chain, []*x509.Certificate{f.Leaf.Cert, f.Inter.Cert}) {
 				t.Errorf("chain of %d certificates, want leaf and intermediate", len(chain))
 			}
 		})
@@ -77,9 +77,9 @@ func TestParseChainTolerates(t *testing.T) {
 
 func TestParseErrors(t *testing.T) {
 	f := newFixture(t)
-	goodCert, goodKey := certPEM(f.leaf, f.inter), keyPEM(t, f.leaf.key)
-	leafLines := bytes.Count(certPEM(f.leaf), []byte("\n"))
-	interPEM := certPEM(f.inter)
+	goodCert, goodKey := certPEM(f.Leaf, f.Inter), keyPEM(t, f.Leaf.Key)
+	leafLines := bytes.Count(certPEM(f.Leaf), []byte("\n"))
+	interPEM := certPEM(f.Inter)
 	brokenBase64 := bytes.Replace(interPEM, []byte("\n"), []byte("\n!!"), 2) // inside the second line of base64
 	block := func(typ string, headers map[string]string, body []byte) []byte {
 		return pem.EncodeToMemory(&pem.Block{Type: typ, Headers: headers, Bytes: body})
@@ -92,14 +92,14 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"empty certificate", nil, goodKey, "Secret shop/web-tls: is empty, want a PEM certificate"},
 		{"not PEM", []byte("hello\n"), goodKey, "Secret shop/web-tls: is not PEM: no -----BEGIN line, want a PEM certificate"},
-		{"DER certificate", f.leaf.cert.Raw, goodKey, "Secret shop/web-tls: holds a DER certificate, want PEM (openssl x509 -inform der converts it)"},
-		{"truncated chain", append(certPEM(f.leaf), interPEM[:len(interPEM)/2]...), goodKey,
+		{"DER certificate", f.Leaf.Cert.Raw, goodKey, "Secret shop/web-tls: holds a DER certificate, want PEM (openssl x509 -inform der converts it)"},
+		{"truncated chain", append(certPEM(f.Leaf), interPEM[:len(interPEM)/2]...), goodKey,
 			"Secret shop/web-tls: the certificate PEM block at line " + strconv.Itoa(leafLines+1) + " is malformed"},
-		{"broken base64 in the middle", append(append(certPEM(f.leaf), brokenBase64...), certPEM(f.root)...), goodKey,
+		{"broken base64 in the middle", append(append(certPEM(f.Leaf), brokenBase64...), certPEM(f.Root)...), goodKey,
 			"the certificate PEM block at line " + strconv.Itoa(leafLines+1) + " is malformed"},
-		{"certificate that does not parse", append(certPEM(f.leaf), badDER...), goodKey,
+		{"certificate that does not parse", append(certPEM(f.Leaf), badDER...), goodKey,
 			"Secret shop/web-tls: certificate at line " + strconv.Itoa(leafLines+1) + ": x509: "},
-		{"key in the certificate file", append(certPEM(f.leaf), goodKey...), goodKey,
+		{"key in the certificate file", append(certPEM(f.Leaf), goodKey...), goodKey,
 			"PEM block at line " + strconv.Itoa(leafLines+1) + " is a PRIVATE KEY; the certificate file must hold certificates only"},
 		{"certificate request", block("CERTIFICATE REQUEST", nil, []byte{1}), goodKey,
 			"Secret shop/web-tls: PEM block at line 1 is a CERTIFICATE REQUEST, not a CERTIFICATE"},
@@ -111,7 +111,7 @@ func TestParseErrors(t *testing.T) {
 			"the private key at line 1 is encrypted"},
 		{"OpenSSH key", goodCert, block("OPENSSH PRIVATE KEY", nil, []byte("openssh-key-v1\x00")),
 			"Secret shop/web-tls: the OPENSSH PRIVATE KEY at line 1 is not supported; want PKCS #8 (PRIVATE KEY)"},
-		{"two keys", goodCert, append(goodKey, keyPEM(t, f.inter.key)...), "Secret shop/web-tls: holds two private keys (lines 1 and 6); want exactly one"},
+		{"two keys", goodCert, append(goodKey, keyPEM(t, f.Inter.Key)...), "Secret shop/web-tls: holds two private keys (lines 1 and 6); want exactly one"},
 		{"key that does not parse", goodCert, block("EC PRIVATE KEY", nil, []byte{0x30, 0x00}), "Secret shop/web-tls: private key at line 1: x509: "},
 		{"truncated key", goodCert, goodKey[:len(goodKey)-20], "Secret shop/web-tls: the private key PEM block at line 1 is malformed"},
 		{"public key instead", goodCert, block("PUBLIC KEY", nil, []byte{1}), "PEM block at line 1 is a PUBLIC KEY, not a private key"},
@@ -132,8 +132,8 @@ func TestParseErrors(t *testing.T) {
 func TestParseFiles(t *testing.T) {
 	f := newFixture(t)
 	dir := t.TempDir()
-	crt, key, wrong := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key"), filepath.Join(dir, "wrong.key")
-	for path, data := range map[string][]byte{crt: certPEM(f.leaf, f.inter), key: keyPEM(t, f.leaf.key), wrong: certPEM(f.root)} {
+	crt, key, wrong := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.Key"), filepath.Join(dir, "wrong.Key")
+	for path, data := range map[string][]byte{crt: certPEM(f.Leaf, f.Inter), key: keyPEM(t, f.Leaf.Key), wrong: certPEM(f.Root)} {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -142,7 +142,7 @@ func TestParseFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b.Name != crt || len(b.Chain) != 2 || !SameCertificate(b.Leaf(), f.leaf.cert) || !samePublicKey(b.Key.Public(), f.leaf.key.Public()) {
+	if b.Name != crt || len(b.Chain) != 2 || !SameCertificate(b.Leaf(), f.Leaf.Cert) || !samePublicKey(b.Key.Public(), f.Leaf.Key.Public()) {
 		t.Errorf("ParseFiles = %+v", b)
 	}
 	if _, err := ParseFiles(crt, wrong); err == nil || !strings.HasPrefix(err.Error(), wrong+": holds no PEM private key") {

@@ -34,7 +34,7 @@ func serve(t *testing.T, b *Bundle) string {
 
 func TestServed(t *testing.T) {
 	f := newFixture(t)
-	b, err := Parse(certPEM(f.leaf, f.inter), keyPEM(t, f.leaf.key), "new.crt")
+	b, err := Parse(certPEM(f.Leaf, f.Inter), keyPEM(t, f.Leaf.Key), "new.crt")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,11 +42,11 @@ func TestServed(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 
-	chain, err := Served(ctx, addr, "app.example.com", f.roots())
+	chain, err := Served(ctx, addr, "app.example.com", f.Roots())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !SameChain(chain, b.Chain) || !SameCertificate(chain[0], f.leaf.cert) || SameCertificate(chain[0], f.inter.cert) {
+	if !SameChain(chain, b.Chain) || !SameCertificate(chain[0], f.Leaf.Cert) || SameCertificate(chain[0], f.Inter.Cert) {
 		t.Errorf("served %d certificates, want exactly the bundle's leaf and intermediate", len(chain))
 	}
 
@@ -56,7 +56,7 @@ func TestServed(t *testing.T) {
 		roots      *x509.CertPool
 		want       string
 	}{
-		"name not covered": {"other.example.org", f.roots(), "certificate is valid for app.example.com, not other.example.org"},
+		"name not covered": {"other.example.org", f.Roots(), "certificate is valid for app.example.com, not other.example.org"},
 		"untrusted root":   {"app.example.com", nil, "x509: certificate signed by unknown authority"},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -111,7 +111,7 @@ func TestServedFailures(t *testing.T) {
 
 func TestFingerprintAndDescribe(t *testing.T) {
 	f := newFixture(t)
-	leaf := issue(t, leafTemplate("app.example.com", "www.example.com", "10.1.2.3"), f.inter, ecKey(t)).cert
+	leaf := issue(t, leafTemplate("app.example.com", "www.example.com", "10.1.2.3"), f.Inter, ecKey(t)).Cert
 	fp := Fingerprint(leaf)
 	if !regexp.MustCompile(`^([0-9A-F]{2}:){31}[0-9A-F]{2}$`).MatchString(fp) {
 		t.Errorf("Fingerprint = %s, want colon-separated upper-case hex", fp)
@@ -128,7 +128,7 @@ func TestFingerprintAndDescribe(t *testing.T) {
 		s.PublicKey != "ECDSA P-256" || s.IsCA || len(s.Serial)%2 != 0 || strings.TrimLeft(s.Serial, "0") != strings.ToUpper(leaf.SerialNumber.Text(16)) {
 		t.Errorf("Describe = %+v", s)
 	}
-	if Describe(f.root.cert).IsCA != true {
+	if Describe(f.Root.Cert).IsCA != true {
 		t.Error("Describe(root).IsCA = false")
 	}
 	raw, err := json.Marshal(s)
@@ -141,14 +141,14 @@ func TestFingerprintAndDescribe(t *testing.T) {
 		}
 	}
 
-	if !SameCertificate(leaf, leaf) || SameCertificate(leaf, f.leaf.cert) || SameCertificate(nil, leaf) {
+	if !SameCertificate(leaf, leaf) || SameCertificate(leaf, f.Leaf.Cert) || SameCertificate(nil, leaf) {
 		t.Error("SameCertificate compares raw bytes")
 	}
 	// The same template and key signed twice is another certificate.
 	key := ecKey(t)
 	tmpl := leafTemplate("app.example.com")
-	a, b := issue(t, tmpl, f.inter, key).cert, issue(t, tmpl, f.inter, key).cert
-	if SameCertificate(a, b) || SameChain([]*x509.Certificate{a}, []*x509.Certificate{a, f.inter.cert}) {
+	a, b := issue(t, tmpl, f.Inter, key).Cert, issue(t, tmpl, f.Inter, key).Cert
+	if SameCertificate(a, b) || SameChain([]*x509.Certificate{a}, []*x509.Certificate{a, f.Inter.Cert}) {
 		t.Error("renewed certificates must differ")
 	}
 }

@@ -13,12 +13,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kubehop/kubehop/internal/cli/appcmd"
 	"github.com/kubehop/kubehop/internal/cli/apply"
 	"github.com/kubehop/kubehop/internal/cli/check"
 	"github.com/kubehop/kubehop/internal/cli/cmdutil"
 	"github.com/kubehop/kubehop/internal/cli/demo"
 	"github.com/kubehop/kubehop/internal/cli/initcmd"
 	"github.com/kubehop/kubehop/internal/cli/plan"
+	"github.com/kubehop/kubehop/internal/cli/renewcmd"
 	"github.com/kubehop/kubehop/internal/cli/report"
 	"github.com/kubehop/kubehop/internal/cli/snapshot"
 	"github.com/kubehop/kubehop/internal/cli/tf"
@@ -111,6 +113,10 @@ func NewRootCommand(streams cmdutil.IOStreams) *cobra.Command {
 		snapshot.NewCommand(streams, global),
 		demo.NewCommand(streams, global),
 		tf.NewCommand(streams, global),
+		appcmd.NewCommand(streams, global),
+		appcmd.NewApproveCommand(streams, global),
+		renewcmd.NewCertCommand(streams, global),
+		renewcmd.NewLicenseCommand(streams, global),
 		version.NewCommand(streams),
 	)
 	return root

@@ -49,6 +49,9 @@ type Env struct {
 	VerifyTimeout time.Duration
 	// Terraform runs the steps of a provider: terraform plan.
 	Terraform *Terraform
+	// Approvals names the ConfigMap in kube-system where kubehop approve
+	// records approvals (see ApprovalsConfigMap).
+	Approvals string
 
 	mu         sync.Mutex
 	operations map[string]provider.Operation
@@ -246,6 +249,10 @@ func (env *Env) act(ctx context.Context, st plan.Step) error {
 		return env.terraformStep(ctx, st)
 	case plan.KindTempPoolCreate, plan.KindPoolRetire, plan.KindPoolReturn, plan.KindTempPoolRemove:
 		return env.dockershimStep(ctx, st)
+	case plan.KindScale, plan.KindScaleBack, plan.KindJobFromCronJob, plan.KindSetImage, plan.KindRolloutRestart,
+		plan.KindWaitReady, plan.KindWaitLog, plan.KindExec, plan.KindApprove,
+		plan.KindSecretBackup, plan.KindSecretUpdate, plan.KindServedCertificate:
+		return env.runAction(ctx, st)
 	}
 	return fmt.Errorf("unknown step kind %q", st.Kind)
 }

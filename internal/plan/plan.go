@@ -77,6 +77,8 @@ type Step struct {
 	Terraform *TerraformStep `json:"terraform,omitempty"`
 	// Temp is the temporary pool of a dockershim migration step.
 	Temp *TempPool `json:"temp,omitempty"`
+	// Action is what a runbook step does (see KindScale and the others).
+	Action *Action `json:"action,omitempty"`
 	// After lists the steps that must be done first; NotWith the steps
 	// that must not run at the same time.
 	After    []string `json:"after,omitempty"`

@@ -52,6 +52,12 @@ type Profile struct {
 	Drain     Drain  `yaml:"drain,omitempty"`
 	// Parallelism bounds the pools upgraded at once (default 2).
 	Parallelism int `yaml:"parallelism,omitempty"`
+	// App is the stateful application kubehop app upgrades.
+	App *App `yaml:"app,omitempty"`
+	// Certificates and Licenses are what kubehop cert renew and license
+	// renew renew.
+	Certificates []Renewal `yaml:"certificates,omitempty"`
+	Licenses     []Renewal `yaml:"licenses,omitempty"`
 	// Checklist lists what a person checks by hand afterwards.
 	Checklist []string `yaml:"checklist,omitempty"`
 
@@ -264,6 +270,12 @@ func (p *Profile) validate(at map[string]int) error {
 	}
 	if cycle := p.afterCycle(); cycle != "" {
 		return fail("pools", "the after rules form a cycle: %s", cycle)
+	}
+	if err := p.validateApp(fail); err != nil {
+		return err
+	}
+	if err := p.validateRenewals(fail); err != nil {
+		return err
 	}
 	return p.validateProvider(fail)
 }

@@ -1,0 +1,79 @@
+package plan
+
+// Step kinds any plan can use for the platform runbooks (application
+// upgrades, a service mesh's canary, certificate renewals): each acts on
+// one object or runs one command, and is journalled like the node steps.
+const (
+	// KindScale records a workload's replicas (once per run) and scales it
+	// to Action.Replicas, waiting until exactly that many are ready.
+	KindScale = "scale"
+	// KindScaleBack scales a workload back to the replicas KindScale
+	// recorded, and waits for them.
+	KindScaleBack = "scale-back"
+	// KindJobFromCronJob creates a Job from the CronJob Action.CronJob in
+	// Object's namespace and waits until it succeeds; a failed Job's pod
+	// logs are in the error.
+	KindJobFromCronJob = "job"
+	// KindSetImage records a container's image (once per run) and sets
+	// Action.Image, or the recorded image when Action.Restore is set.
+	KindSetImage = "set-image"
+	// KindRolloutRestart restarts a workload's pods as kubectl rollout
+	// restart does, and waits for the rollout.
+	KindRolloutRestart = "rollout-restart"
+	// KindWaitReady waits until a workload's rollout is complete.
+	KindWaitReady = "wait-ready"
+	// KindWaitLog follows a container's log until a line matches
+	// Action.Success (done) or Action.Failure (the step fails with the
+	// line).
+	KindWaitLog = "wait-log"
+	// KindExec runs Action.Command on this machine; its output is
+	// journalled.
+	KindExec = "exec"
+	// KindApprove waits until a person runs kubehop approve for the step.
+	KindApprove = "approve"
+	// KindSecretBackup copies a Secret to a dated backup Secret beside it
+	// (once per run) and journals the backup's name.
+	KindSecretBackup = "secret-backup"
+	// KindSecretUpdate sets keys of a Secret from files (Action.Files), or
+	// back to its backup's (Action.Restore). The files are read when the
+	// step runs: no key material is in the plan or the journal.
+	KindSecretUpdate = "secret-update"
+	// KindServedCertificate connects to Action.Address (TLS, SNI
+	// Action.ServerName) until the certificate served has the fingerprint
+	// Action.Fingerprint.
+	KindServedCertificate = "served-certificate"
+)
+
+// Action is what a runbook step does, beyond its Object.
+type Action struct {
+	Replicas *int32 `json:"replicas,omitempty"`
+	// CronJob, for KindJobFromCronJob; Job is filled in by the run (the
+	// Job it created), for later steps and rollback.
+	CronJob string `json:"cronJob,omitempty"`
+	// Container and Image, for KindSetImage and KindWaitLog.
+	Container string `json:"container,omitempty"`
+	Image     string `json:"image,omitempty"`
+	Restore   bool   `json:"restore,omitempty"`
+	// Success and Failure are regular expressions a log line is matched
+	// with (KindWaitLog).
+	Success string `json:"success,omitempty"`
+	Failure string `json:"failure,omitempty"`
+	// Command and Env, for KindExec: the argv and KEY=VALUE additions to
+	// the environment. Dir is where it runs.
+	Command []string `json:"command,omitempty"`
+	Env     []string `json:"env,omitempty"`
+	Dir     string   `json:"dir,omitempty"`
+	// Timeout bounds the step's wait (10 minutes when zero).
+	Timeout Duration `json:"timeout,omitempty"`
+	// Message tells the person approving what to check (KindApprove).
+	Message string `json:"message,omitempty"`
+	// Files maps Secret keys to the files their values come from
+	// (KindSecretUpdate); Backup names the backup Secret a restoring
+	// update copies from ("" is the one this run made).
+	Files  map[string]string `json:"files,omitempty"`
+	Backup string            `json:"backup,omitempty"`
+	// Address, ServerName and Fingerprint, for KindServedCertificate.
+	Address     string `json:"address,omitempty"`
+	ServerName  string `json:"serverName,omitempty"`
+	Fingerprint string `json:"fingerprint,omitempty"`
+}
