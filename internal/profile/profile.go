@@ -58,6 +58,10 @@ type Profile struct {
 	// renew renew.
 	Certificates []Renewal `yaml:"certificates,omitempty"`
 	Licenses     []Renewal `yaml:"licenses,omitempty"`
+	// Credentials and Planned feed kubehop calendar, with the
+	// certificates, licences and the provider's end of support.
+	Credentials []Credential `yaml:"credentials,omitempty"`
+	Planned     []Planned    `yaml:"planned,omitempty"`
 	// Checklist lists what a person checks by hand afterwards.
 	Checklist []string `yaml:"checklist,omitempty"`
 
@@ -275,6 +279,9 @@ func (p *Profile) validate(at map[string]int) error {
 		return err
 	}
 	if err := p.validateRenewals(fail); err != nil {
+		return err
+	}
+	if err := p.validateDates(fail); err != nil {
 		return err
 	}
 	return p.validateProvider(fail)

@@ -122,3 +122,49 @@ func (p *Profile) validateRenewals(fail func(field, format string, args ...any) 
 	}
 	return nil
 }
+
+// Credential is a credential that expires and must be renewed by hand,
+// such as the AKS service principal of an internal load balancer.
+type Credential struct {
+	Name string `yaml:"name"`
+	// Expires is its expiry date (2006-01-02).
+	Expires string `yaml:"expires"`
+	// LeadTime is how long before expiry its renewal is due (default one
+	// week, the runbook's preparation time).
+	LeadTime Duration `yaml:"leadTime,omitempty"`
+	// Note says what to do.
+	Note string `yaml:"note,omitempty"`
+}
+
+// Planned is planned maintenance: an application minor upgrade, a cluster
+// minor.
+type Planned struct {
+	Name string `yaml:"name"`
+	// Date is when it is planned (2006-01-02).
+	Date string `yaml:"date"`
+	// LeadTime is how long before it the preparation starts.
+	LeadTime Duration `yaml:"leadTime,omitempty"`
+	Note     string   `yaml:"note,omitempty"`
+}
+
+func (p *Profile) validateDates(fail func(field, format string, args ...any) error) error {
+	for i, c := range p.Credentials {
+		field := fmt.Sprintf("credentials[%d]", i)
+		if c.Name == "" {
+			return fail(field+".name", "is required")
+		}
+		if _, err := time.Parse(time.DateOnly, c.Expires); err != nil {
+			return fail(field+".expires", "%q is not a date such as 2027-02-24", c.Expires)
+		}
+	}
+	for i, m := range p.Planned {
+		field := fmt.Sprintf("planned[%d]", i)
+		if m.Name == "" {
+			return fail(field+".name", "is required")
+		}
+		if _, err := time.Parse(time.DateOnly, m.Date); err != nil {
+			return fail(field+".date", "%q is not a date such as 2027-02-24", m.Date)
+		}
+	}
+	return nil
+}
