@@ -15,10 +15,12 @@ import (
 
 	"github.com/kubehop/kubehop/internal/cli/appcmd"
 	"github.com/kubehop/kubehop/internal/cli/apply"
+	"github.com/kubehop/kubehop/internal/cli/calendarcmd"
 	"github.com/kubehop/kubehop/internal/cli/check"
 	"github.com/kubehop/kubehop/internal/cli/cmdutil"
 	"github.com/kubehop/kubehop/internal/cli/demo"
 	"github.com/kubehop/kubehop/internal/cli/initcmd"
+	"github.com/kubehop/kubehop/internal/cli/meshcmd"
 	"github.com/kubehop/kubehop/internal/cli/plan"
 	"github.com/kubehop/kubehop/internal/cli/renewcmd"
 	"github.com/kubehop/kubehop/internal/cli/report"
@@ -54,11 +56,24 @@ place (comments and layout kept), tf guard fails a terraform plan that does
 anything but the expected version changes, and tf ignore-changes adds or
 removes the runbooks' temporary lifecycle { ignore_changes = [...] }.
 
-Available now: check and snapshot (offline: check --snapshot FILE); init,
-plan, apply, resume, verify and report (apply runs on kubehop's local
-cluster; plans work for every provider); tf; and demo, which starts a real local
-cluster (etcd, kube-apiserver, kube-controller-manager, kube-scheduler and
-kwok nodes) with the runbooks' platform and upgrades it.
+apply runs every provider: local (kubehop's own test cluster), eks, aks,
+gke, anthos-bm (bmctl), kubeadm (over ssh) and terraform (bump, plan, guard,
+apply); EKS node groups still on docker are moved to containerd on the way
+to 1.24.
+
+The platform runbooks run on the same engine and journal:
+  app upgrade|rollback    the stateful application's minor upgrade (backup,
+                          held at one replica while its schema migrates) and
+                          patch upgrade; a failed migration rolls back
+  mesh upgrade|rollback   Istio/ASM canary upgrade by revision
+  cert renew|rollback     a checked certificate into its Secrets
+  license renew|rollback  licence files into their Secrets
+  approve                 let a run waiting at a manual gate go on
+  calendar                what is due: expiries, end of support, plans
+
+demo starts a real local cluster (etcd, kube-apiserver,
+kube-controller-manager, kube-scheduler and kwok nodes) with the runbooks'
+platform on it and upgrades it.
 
 Exit codes (see docs/exit-codes.md):
   0 success, 1 failure, 2 bad input (nothing changed), 3 warnings found,
@@ -115,6 +130,8 @@ func NewRootCommand(streams cmdutil.IOStreams) *cobra.Command {
 		tf.NewCommand(streams, global),
 		appcmd.NewCommand(streams, global),
 		appcmd.NewApproveCommand(streams, global),
+		calendarcmd.NewCommand(streams, global),
+		meshcmd.NewCommand(streams, global),
 		renewcmd.NewCertCommand(streams, global),
 		renewcmd.NewLicenseCommand(streams, global),
 		version.NewCommand(streams),

@@ -70,6 +70,14 @@ func (env *Env) runAction(ctx context.Context, st plan.Step) error {
 		return env.updateSecret(ctx, st)
 	case plan.KindServedCertificate:
 		return env.servedCertificate(ctx, st)
+	case plan.KindLabel:
+		return env.label(ctx, st)
+	case plan.KindPatch:
+		return env.patch(ctx, st)
+	case plan.KindDelete:
+		return env.deleteObject(ctx, st)
+	case plan.KindPodsMatch:
+		return env.podsMatch(ctx, st)
 	}
 	return fmt.Errorf("unknown step kind %q", st.Kind)
 }

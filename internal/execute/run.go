@@ -16,6 +16,7 @@ import (
 	"github.com/kubehop/kubehop/internal/drain"
 	"github.com/kubehop/kubehop/internal/inventory"
 	"github.com/kubehop/kubehop/internal/journal"
+	"github.com/kubehop/kubehop/internal/manifest"
 	"github.com/kubehop/kubehop/internal/plan"
 	"github.com/kubehop/kubehop/internal/provider"
 )
@@ -49,6 +50,9 @@ type Env struct {
 	VerifyTimeout time.Duration
 	// Terraform runs the steps of a provider: terraform plan.
 	Terraform *Terraform
+	// Objects reaches objects of any kind (the runbooks' label, patch and
+	// delete steps).
+	Objects *manifest.Applier
 	// Approvals names the ConfigMap in kube-system where kubehop approve
 	// records approvals (see ApprovalsConfigMap).
 	Approvals string
@@ -251,7 +255,8 @@ func (env *Env) act(ctx context.Context, st plan.Step) error {
 		return env.dockershimStep(ctx, st)
 	case plan.KindScale, plan.KindScaleBack, plan.KindJobFromCronJob, plan.KindSetImage, plan.KindRolloutRestart,
 		plan.KindWaitReady, plan.KindWaitLog, plan.KindExec, plan.KindApprove,
-		plan.KindSecretBackup, plan.KindSecretUpdate, plan.KindServedCertificate:
+		plan.KindSecretBackup, plan.KindSecretUpdate, plan.KindServedCertificate,
+		plan.KindLabel, plan.KindPatch, plan.KindDelete, plan.KindPodsMatch:
 		return env.runAction(ctx, st)
 	}
 	return fmt.Errorf("unknown step kind %q", st.Kind)

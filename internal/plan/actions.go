@@ -38,6 +38,20 @@ const (
 	// back to its backup's (Action.Restore). The files are read when the
 	// step runs: no key material is in the plan or the journal.
 	KindSecretUpdate = "secret-update"
+	// KindLabel sets (or, for an empty value, removes) labels of any
+	// object (Action.APIVersion, Object "Kind ns/name" or "Kind name"),
+	// recording the values it replaces once per run.
+	KindLabel = "label"
+	// KindPatch patches any object with Action.Patch (Action.PatchType:
+	// merge, the default, or strategic).
+	KindPatch = "patch"
+	// KindDelete deletes any object; its manifest is journalled first.
+	KindDelete = "delete"
+	// KindPodsMatch waits until every pod of Action.Namespaces (matching
+	// Action.Selector) carries Action.Labels and runs container
+	// Action.Container with Action.Image (a ":tag" suffix matches any
+	// repository).
+	KindPodsMatch = "pods-match"
 	// KindServedCertificate connects to Action.Address (TLS, SNI
 	// Action.ServerName) until the certificate served has the fingerprint
 	// Action.Fingerprint.
@@ -72,6 +86,14 @@ type Action struct {
 	// update copies from ("" is the one this run made).
 	Files  map[string]string `json:"files,omitempty"`
 	Backup string            `json:"backup,omitempty"`
+	// APIVersion, Labels, Patch and PatchType, for KindLabel, KindPatch
+	// and KindDelete; Namespaces, Selector and Labels for KindPodsMatch.
+	APIVersion string            `json:"apiVersion,omitempty"`
+	Labels     map[string]string `json:"labels,omitempty"`
+	Patch      string            `json:"patch,omitempty"`
+	PatchType  string            `json:"patchType,omitempty"`
+	Namespaces []string          `json:"namespaces,omitempty"`
+	Selector   string            `json:"selector,omitempty"`
 	// Address, ServerName and Fingerprint, for KindServedCertificate.
 	Address     string `json:"address,omitempty"`
 	ServerName  string `json:"serverName,omitempty"`

@@ -58,6 +58,8 @@ type Profile struct {
 	// renew renew.
 	Certificates []Renewal `yaml:"certificates,omitempty"`
 	Licenses     []Renewal `yaml:"licenses,omitempty"`
+	// Mesh is the service mesh kubehop mesh upgrades.
+	Mesh *Mesh `yaml:"mesh,omitempty"`
 	// Credentials and Planned feed kubehop calendar, with the
 	// certificates, licences and the provider's end of support.
 	Credentials []Credential `yaml:"credentials,omitempty"`
@@ -282,6 +284,9 @@ func (p *Profile) validate(at map[string]int) error {
 		return err
 	}
 	if err := p.validateDates(fail); err != nil {
+		return err
+	}
+	if err := p.validateMesh(fail); err != nil {
 		return err
 	}
 	return p.validateProvider(fail)

@@ -116,7 +116,7 @@ func waitDeploymentReady(ctx context.Context, t *testing.T, client kubernetes.In
 		if err != nil || !kube.DeploymentRollout(d).Complete() {
 			return false, nil
 		}
-		list, err := client.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: "app=" + name})
+		list, err := client.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: metav1.FormatLabelSelector(d.Spec.Selector)})
 		if err != nil {
 			return false, nil
 		}

@@ -218,7 +218,7 @@ func (o *options) upgradeJournal(prof *profile.Profile) (string, error) {
 		}
 		return p, nil
 	}
-	return runbook.Latest(prof, journalName("*"), func(p string) bool { return strings.HasSuffix(p, ".rollback.journal") })
+	return runbook.Latest(prof, journalName("*"), func(p string) bool { return !runbook.Current(p) })
 }
 
 // rollbackFrom plans the rollback of the upgrade journalled in entries and
@@ -249,6 +249,9 @@ func (s *session) rollbackFrom(ctx context.Context, upgradePath string, entries 
 		}
 		return err
 	}
-	fmt.Fprintf(s.o.streams.Out, "Rolled back %s to %s; journal %s.\n", s.prof.App.Workload, rec.Plan.Target, path)
+	if err := runbook.Archive(upgradePath, path); err != nil {
+		return err
+	}
+	fmt.Fprintf(s.o.streams.Out, "Rolled back %s to %s; the journals are archived beside %s.\n", s.prof.App.Workload, rec.Plan.Target, path)
 	return nil
 }

@@ -325,7 +325,7 @@ func (o *options) rollback(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	renewal, err := runbook.Latest(prof, fmt.Sprintf("%s-%s-*", o.what(), r.Name), func(p string) bool { return strings.HasSuffix(p, ".rollback.journal") })
+	renewal, err := runbook.Latest(prof, fmt.Sprintf("%s-%s-*", o.what(), r.Name), func(p string) bool { return !runbook.Current(p) })
 	if err != nil {
 		return exitcode.Invalid(fmt.Errorf("nothing to roll back: %w", err))
 	}
@@ -377,7 +377,10 @@ func (o *options) rollback(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	fmt.Fprintf(o.streams.Out, "Rolled back %s %s from its backups; journal %s.\n", o.what(), r.Name, path)
+	if err := runbook.Archive(renewal, path); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.streams.Out, "Rolled back %s %s from its backups; the journals are archived beside %s.\n", o.what(), r.Name, path)
 	return nil
 }
 

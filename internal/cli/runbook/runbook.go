@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
@@ -22,6 +23,7 @@ import (
 	"github.com/kubehop/kubehop/internal/execute"
 	"github.com/kubehop/kubehop/internal/exitcode"
 	"github.com/kubehop/kubehop/internal/journal"
+	"github.com/kubehop/kubehop/internal/manifest"
 	"github.com/kubehop/kubehop/internal/plan"
 	"github.com/kubehop/kubehop/internal/profile"
 )
@@ -39,6 +41,8 @@ type Runner struct {
 	Streams cmdutil.IOStreams
 	Profile *profile.Profile
 	Client  kubernetes.Interface
+	// Objects reaches objects of any kind (label, patch, delete steps).
+	Objects *manifest.Applier
 	// Yes skips the confirmation.
 	Yes bool
 }
@@ -116,7 +120,7 @@ func (r *Runner) Run(ctx context.Context, path, question string, build func() (*
 			return rec, err
 		}
 	}
-	env := &execute.Env{Client: r.Client, Journal: j, Progress: apply.Lines(r.Streams.ErrOut), Since: time.Now(),
+	env := &execute.Env{Client: r.Client, Objects: r.Objects, Journal: j, Progress: apply.Lines(r.Streams.ErrOut), Since: time.Now(),
 		Approvals: execute.ApprovalsConfigMap(r.Profile.Cluster.Name), Parallelism: 4}
 	if len(entries) > 0 {
 		env.Since = entries[0].Time
@@ -143,4 +147,26 @@ func (r *Runner) confirm(question string) error {
 // Finished reports whether a journal's run has finished.
 func Finished(entries []journal.Entry) bool {
 	return len(entries) > 0 && entries[len(entries)-1].Step == "run" && entries[len(entries)-1].Message == "finished"
+}
+
+// Archive renames finished journals out of the way, <name>.journal to
+// <name>.archived-<time>.journal, so that the next run of the same name
+// starts afresh: after a rollback, the upgrade and its rollback.
+func Archive(paths ...string) error {
+	stamp := time.Now().UTC().Format("20060102-150405")
+	for _, p := range paths {
+		if _, err := os.Stat(p); err != nil {
+			continue
+		}
+		if err := os.Rename(p, strings.TrimSuffix(p, ".journal")+".archived-"+stamp+".journal"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Current reports whether a journal path is a live run's (not a rollback
+// and not archived), for Latest.
+func Current(path string) bool {
+	return !strings.Contains(path, ".rollback.") && !strings.HasSuffix(path, ".rollback.journal") && !strings.Contains(path, ".archived-")
 }
