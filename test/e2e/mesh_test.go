@@ -349,4 +349,3 @@ func checkRevision(ctx context.Context, t *testing.T, client kubernetes.Interfac
 		t.Errorf("the istiod Service selects %v, want revision %s", svc.Spec.Selector, rev)
 	}
 }
-

@@ -167,4 +167,3 @@ certificates:
 		t.Errorf("after rollback the endpoint does not serve the old certificate")
 	}
 }
-
