@@ -101,7 +101,16 @@ certificates:
     names: [%s]
     endpoint: {address: %q, serverName: %s}
     minValidity: 720h
+licenses:
+  - name: platform
+    secrets: [web/license]
+    keys: [public.pem, license.key]
+    restart: [web/Deployment/web]
 `, ns.UID, host, addr, host))
+	if _, err := client.CoreV1().Secrets("web").Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "license", Namespace: "web"},
+		Data: map[string][]byte{"public.pem": []byte("old public"), "license.key": []byte("old licence")}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 
 	fresh := certstest.NewFixture(t, now, host)
 	other := certstest.NewFixture(t, now, host)
@@ -128,8 +137,11 @@ certificates:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got.Items) != 1 || !bytes.Equal(got.Items[0].Data[corev1.TLSCertKey], secret.Data[corev1.TLSCertKey]) {
+	if len(got.Items) != 2 {
 		t.Fatalf("a refused renewal changed the Secrets: %d of them", len(got.Items))
+	}
+	if s, _ := client.CoreV1().Secrets("web").Get(ctx, "site-tls", metav1.GetOptions{}); !bytes.Equal(s.Data[corev1.TLSCertKey], secret.Data[corev1.TLSCertKey]) {
+		t.Fatal("a refused renewal changed the certificate")
 	}
 
 	code, out, errOut := kubehop(ctx, "cert", "renew", "--kubeconfig", c.Kubeconfig(), "-p", profile,
@@ -165,5 +177,28 @@ certificates:
 	}
 	if servedLeaf() != certs.Fingerprint(old.Leaf.Cert) {
 		t.Errorf("after rollback the endpoint does not serve the old certificate")
+	}
+
+	// A licence: both keys' files are required; then the Secret is
+	// updated and rolled back.
+	pub := write("public.pem", []byte("new public"))
+	lic := write("license.key", []byte("new licence"))
+	code, out, errOut = kubehop(ctx, "license", "renew", "--kubeconfig", c.Kubeconfig(), "-p", profile, "--file", "public.pem="+pub, "--yes")
+	if code != exitcode.BadInput || !strings.Contains(errOut, "no --file for key license.key") {
+		t.Errorf("licence renewal with a key missing: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = kubehop(ctx, "license", "renew", "--kubeconfig", c.Kubeconfig(), "-p", profile, "--file", "public.pem="+pub, "--file", "license.key="+lic, "--yes")
+	if code != 0 {
+		t.Fatalf("licence renewal: exit %d\n%s%s", code, out, errOut)
+	}
+	if s, _ := client.CoreV1().Secrets("web").Get(ctx, "license", metav1.GetOptions{}); string(s.Data["license.key"]) != "new licence" {
+		t.Errorf("licence after renewal: %q", s.Data["license.key"])
+	}
+	code, out, errOut = kubehop(ctx, "license", "rollback", "--kubeconfig", c.Kubeconfig(), "-p", profile, "--yes")
+	if code != 0 {
+		t.Fatalf("licence rollback: exit %d\n%s%s", code, out, errOut)
+	}
+	if s, _ := client.CoreV1().Secrets("web").Get(ctx, "license", metav1.GetOptions{}); string(s.Data["license.key"]) != "old licence" {
+		t.Errorf("licence after rollback: %q", s.Data["license.key"])
 	}
 }
