@@ -434,13 +434,18 @@ func (env *Env) execCommand(ctx context.Context, st plan.Step) error {
 	cmd.Dir = a.Dir
 	cmd.Env = append(os.Environ(), a.Env...)
 	if strings.HasPrefix(st.Object, "CronJob ") {
-		// A command about a CronJob's run (a backup's copy) gets the Job
-		// this run created from it.
+		// A command about a CronJob's run gets the Job this run created
+		// from it (KUBEHOP_JOB); a backup's copy also as
+		// KUBEHOP_BACKUP_JOB, unless the plan names the backup (a
+		// restore does).
 		var rec JobRecord
 		if ok, err := env.original(JobObject(st.Object), &rec); err != nil {
 			return err
 		} else if ok {
-			cmd.Env = append(cmd.Env, "KUBEHOP_BACKUP_JOB="+rec.Name)
+			cmd.Env = append(cmd.Env, "KUBEHOP_JOB="+rec.Name)
+			if !slices.ContainsFunc(a.Env, func(kv string) bool { return strings.HasPrefix(kv, "KUBEHOP_BACKUP_JOB=") }) {
+				cmd.Env = append(cmd.Env, "KUBEHOP_BACKUP_JOB="+rec.Name)
+			}
 		}
 	}
 	var out bytes.Buffer
