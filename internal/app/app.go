@@ -95,17 +95,8 @@ func Upgrade(p *profile.Profile, kind, tag string, in Inputs) (*plan.Plan, error
 	ns := a.Namespace
 	appObj := object(ns, a.Workload)
 	pl := &plan.Plan{APIVersion: plan.APIVersion, Cluster: p.Cluster, Provider: "app", From: Tag(in.Images[a.Container]), Target: tag}
-	var prev []string
-	add := func(phase string, steps ...plan.Step) {
-		var ids []string
-		for _, st := range steps {
-			st.Phase = phase
-			st.After = append(st.After, prev...)
-			pl.Steps = append(pl.Steps, st)
-			ids = append(ids, st.ID)
-		}
-		prev = ids
-	}
+	seq := &plan.Sequence{Plan: pl}
+	add := seq.Add
 	everyone := append([]string{a.Workload}, a.Others...)
 	scaleAll := func(id, phase string, n func(w string) int32, title string) {
 		var steps []plan.Step
@@ -261,17 +252,8 @@ func Rollback(p *profile.Profile, kind string, rec *Records, current map[string]
 	ns := a.Namespace
 	appObj := object(ns, a.Workload)
 	pl := &plan.Plan{APIVersion: plan.APIVersion, Cluster: p.Cluster, Provider: "app", From: rec.Tag, Target: Tag(rec.Images[appObj+" "+a.Container])}
-	var prev []string
-	add := func(phase string, steps ...plan.Step) {
-		var ids []string
-		for _, st := range steps {
-			st.Phase = phase
-			st.After = append(st.After, prev...)
-			pl.Steps = append(pl.Steps, st)
-			ids = append(ids, st.ID)
-		}
-		prev = ids
-	}
+	seq := &plan.Sequence{Plan: pl}
+	add := seq.Add
 	everyone := append([]string{a.Workload}, a.Others...)
 	var stop []plan.Step
 	for _, w := range everyone {

@@ -273,20 +273,8 @@ func Upgrade(p *profile.Profile, s *State, to string) (*plan.Plan, error) {
 		return nil, fmt.Errorf("istiod revision %s is not running in %s (running: %s): install it, or give mesh.install in %s", to, s.Namespace, strings.Join(keys(s.Revisions), ", "), p.File())
 	}
 	pl := &plan.Plan{APIVersion: plan.APIVersion, Cluster: p.Cluster, Provider: "mesh", From: from, Target: to}
-	var prev []string
-	add := func(phase string, steps ...plan.Step) {
-		if len(steps) == 0 {
-			return
-		}
-		var ids []string
-		for _, st := range steps {
-			st.Phase = phase
-			st.After = append(st.After, prev...)
-			pl.Steps = append(pl.Steps, st)
-			ids = append(ids, st.ID)
-		}
-		prev = ids
-	}
+	seq := &plan.Sequence{Plan: pl}
+	add := seq.Add
 	istiod := "Deployment " + s.Namespace + "/istiod-" + to
 	if !installed {
 		add("install", plan.Step{ID: "install", Kind: plan.KindExec, Action: &plan.Action{Command: m.Install, Env: []string{"KUBEHOP_REVISION=" + to}},
@@ -402,20 +390,8 @@ func Rollback(p *profile.Profile, s *State, from string, labels map[string]map[s
 		return nil, fmt.Errorf("revision %s is not running any more (the upgrade deleted it): roll forward, or reinstall it first", from)
 	}
 	pl := &plan.Plan{APIVersion: plan.APIVersion, Cluster: p.Cluster, Provider: "mesh", Target: from}
-	var prev []string
-	add := func(phase string, steps ...plan.Step) {
-		if len(steps) == 0 {
-			return
-		}
-		var ids []string
-		for _, st := range steps {
-			st.Phase = phase
-			st.After = append(st.After, prev...)
-			pl.Steps = append(pl.Steps, st)
-			ids = append(ids, st.ID)
-		}
-		prev = ids
-	}
+	seq := &plan.Sequence{Plan: pl}
+	add := seq.Add
 	var nss []string
 	for ns := range labels {
 		nss = append(nss, ns)

@@ -99,3 +99,26 @@ type Action struct {
 	ServerName  string `json:"serverName,omitempty"`
 	Fingerprint string `json:"fingerprint,omitempty"`
 }
+
+// Sequence builds a plan whose phases run one after another: each step
+// added waits for every step of the phase added before it (and for its
+// own After), the steps of one phase run side by side.
+type Sequence struct {
+	Plan *Plan
+	prev []string
+}
+
+// Add appends a phase; a phase of no steps changes nothing.
+func (s *Sequence) Add(phase string, steps ...Step) {
+	if len(steps) == 0 {
+		return
+	}
+	var ids []string
+	for _, st := range steps {
+		st.Phase = phase
+		st.After = append(st.After, s.prev...)
+		s.Plan.Steps = append(s.Plan.Steps, st)
+		ids = append(ids, st.ID)
+	}
+	s.prev = ids
+}
