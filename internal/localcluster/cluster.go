@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -74,6 +75,12 @@ type Cluster struct {
 
 	restConfig *rest.Config
 	client     kubernetes.Interface
+	dynamic    dynamic.Interface
+
+	// podLogsMu serialises the writes of container logs; podLogsServed
+	// holds the log files kwok has been seen to serve.
+	podLogsMu     sync.Mutex
+	podLogsServed map[string]bool
 }
 
 type ports struct {
@@ -105,7 +112,7 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 		}
 		c.ownDir = c.dir
 	}
-	for _, sub := range []string{"logs", "etcd", "kwok"} {
+	for _, sub := range []string{"logs", "etcd", "kwok", "podlogs"} {
 		if err := os.MkdirAll(filepath.Join(c.dir, sub), 0o755); err != nil {
 			return nil, fmt.Errorf("create cluster directory: %w", err)
 		}
@@ -135,6 +142,10 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 		return nil, err
 	}
 	if err := c.startControlPlane(ctx); err != nil {
+		return nil, err
+	}
+	// kwok watches its Logs and ClusterLogs from the start.
+	if err := c.installKwokCRDs(ctx); err != nil {
 		return nil, err
 	}
 	c.log.Info("starting kwok", "version", PinnedVersions().Kwok)
@@ -258,7 +269,11 @@ func (c *Cluster) writeKubeconfig() error {
 	if err != nil {
 		return fmt.Errorf("create client: %w", err)
 	}
-	c.restConfig, c.client = restConfig, client
+	dyn, err := dynamic.NewForConfig(restConfig)
+	if err != nil {
+		return fmt.Errorf("create client: %w", err)
+	}
+	c.restConfig, c.client, c.dynamic = restConfig, client, dyn
 	return nil
 }
 

@@ -123,6 +123,11 @@ func (c *Cluster) apiserverArgs() []string {
 		// 1.37 refuses a loopback advertise address for the kubernetes
 		// Service endpoints, which no client of this cluster needs.
 		"--endpoint-reconciler-type=none",
+		// kwok serves every node's kubelet API (pods/log) on loopback, the
+		// InternalIP its nodes report; their Hostname would not resolve.
+		// With no --kubelet-certificate-authority the API server does not
+		// verify kwok's self-signed serving certificate.
+		"--kubelet-preferred-address-types=InternalIP",
 	}
 }
 

@@ -4,5 +4,7 @@
 // kwok standing in for the kubelets of every node. Nodes are added to named
 // pools with the kubelet version and container runtime they should report,
 // and the control plane can be upgraded in place on the same etcd data, as a
-// real control-plane upgrade does.
+// real control-plane upgrade does. A container's log (the pods/log
+// subresource) holds the lines a test sets with SetContainerLogs, served by
+// kwok as a kubelet would serve them.
 package localcluster

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 //go:embed stages/*.yaml
@@ -15,13 +16,26 @@ var stageFiles embed.FS
 
 // kwokConfig renders kwok's configuration: its options and every stage
 // (node initialisation and heartbeat, pod readiness, completion, deletion).
+//
+// kwok also serves the kubelet API the API server proxies pods/log to: every
+// node it manages reports the loopback address as its InternalIP and kwok's
+// port as its kubelet port (the node-initialize stage writes both), and the
+// Logs and ClusterLogs that say which file holds a container's log are
+// custom resources kwok watches (see podlogs.go). A configuration file
+// leaves kwok's defaults unset: without enableDebuggingHandlers its kubelet
+// API answers every log request with "Debug endpoints are disabled".
 func (c *Cluster) kwokConfig() ([]byte, error) {
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, `apiVersion: config.kwok.x-k8s.io/v1alpha1
 kind: KwokConfiguration
 options:
   cidr: %s
-  nodeIP: 10.0.0.1
+  nodeIP: 127.0.0.1
+  nodePort: %d
+  serverAddress: 127.0.0.1:%d
+  enableCRDs: [%s]
+  enableDebuggingHandlers: true
+  enableProfilingHandler: false
   nodeLeaseDurationSeconds: 40
   nodeLeaseParallelism: 8
   nodePlayStageParallelism: 8
@@ -29,7 +43,7 @@ options:
   podsOnNodeSyncParallelism: 2
   manageAllNodes: false
   manageNodesWithLabelSelector: %s
-`, podCIDR, ManagedLabel)
+`, podCIDR, c.ports.kwok, c.ports.kwok, strings.Join(kwokCRDKinds, ", "), ManagedLabel)
 	err := fs.WalkDir(stageFiles, "stages", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
