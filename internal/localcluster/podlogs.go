@@ -105,9 +105,11 @@ func (c *Cluster) installKwokCRDs(ctx context.Context) error {
 // the namespace's for the same container. The namespace must exist when pod
 // is set; the pod need not yet.
 //
-// Each call replaces the lines set before (a client following the log reads
-// the new ones from the start, as after a container restart) and returns once
-// the cluster serves them. Every line is timestamped when it is written, for
+// Each call replaces the lines set before and returns once the cluster serves
+// them to new requests. A client already following the log may go on reading
+// the old file (kwok notices the replacement late, if at all, when the
+// machine is busy): set logs before following them, and append to a log that
+// is being followed. Every line is timestamped when it is written, for
 // sinceSeconds, sinceTime and timestamps. A container whose log was never set
 // has none: the API server answers its pods/log with an error.
 func (c *Cluster) SetContainerLogs(ctx context.Context, namespace, pod, container string, lines ...string) error {
