@@ -259,11 +259,19 @@ func Upgrade(p *profile.Profile, s *State, to string) (*plan.Plan, error) {
 	m := p.Mesh
 	from := s.Default
 	if from == "" {
+		// No default tag: the one other revision running is the old one.
+		var others []string
 		for rev := range s.Revisions {
 			if rev != to {
-				from = rev
+				others = append(others, rev)
 			}
 		}
+		if len(others) != 1 {
+			slices.Sort(others)
+			return nil, fmt.Errorf("no default revision tag, and %d other revisions run (%s): tag the one in use as default first (istioctl tag set default --revision REV)",
+				len(others), strings.Join(others, ", "))
+		}
+		from = others[0]
 	}
 	if from == to {
 		return nil, fmt.Errorf("the default revision is %s already", to)
