@@ -575,28 +575,40 @@ func (s *Server) deleteNodegroup(r request) (any, *apiError) {
 	return map[string]wireNodegroup{"nodegroup": s.wireNodegroup(ng)}, nil
 }
 
-func (s *Server) updateNodegroupVersion(r request) (any, *apiError) {
+// beginNodegroupUpdate reads a node group update request into in and
+// checks what both node group updates check: the node group exists and is
+// not being created or deleted, and no update of it is in flight. A
+// request whose token (read after decoding) was answered before gets that
+// update again. A nil node group means: answer with answered, err.
+func (s *Server) beginNodegroupUpdate(r request, in any, token *string) (ng *nodegroup, answered any, err *apiError) {
 	name := r.PathValue("nodegroupName")
-	ng, err := s.nodegroupFor(r, name)
-	if err != nil {
-		return nil, err
+	if ng, err = s.nodegroupFor(r, name); err != nil {
+		return nil, nil, err
 	}
-	var in updateNodegroupVersionRequest
-	if err := r.decode(&in); err != nil {
-		return nil, err
+	if err := r.decode(in); err != nil {
+		return nil, nil, err
 	}
-	if u := s.byToken(in.ClientRequestToken); u != nil {
-		return u.wire(), nil
+	if u := s.byToken(*token); u != nil {
+		return nil, u.wire(), nil
 	}
 	if err := busyNodegroup(ng); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	sc := Scope{Nodegroup: name}
-	if u := s.inFlight(sc); u != nil {
+	if u := s.inFlight(Scope{Nodegroup: name}); u != nil {
 		e := errInUse("Nodegroup %s has update %s in progress", name, u.id)
 		e.nodegroup = name
-		return nil, e
+		return nil, nil, e
 	}
+	return ng, nil, nil
+}
+
+func (s *Server) updateNodegroupVersion(r request) (any, *apiError) {
+	var in updateNodegroupVersionRequest
+	ng, answered, err := s.beginNodegroupUpdate(r, &in, &in.ClientRequestToken)
+	if ng == nil {
+		return answered, err
+	}
+	name, sc := ng.name, Scope{Nodegroup: ng.name}
 	version, release, err := s.nodegroupTarget(ng, in)
 	if err != nil {
 		err.nodegroup = name
@@ -647,27 +659,12 @@ func (s *Server) nodegroupTarget(ng *nodegroup, in updateNodegroupVersionRequest
 }
 
 func (s *Server) updateNodegroupConfig(r request) (any, *apiError) {
-	name := r.PathValue("nodegroupName")
-	ng, err := s.nodegroupFor(r, name)
-	if err != nil {
-		return nil, err
-	}
 	var in updateNodegroupConfigRequest
-	if err := r.decode(&in); err != nil {
-		return nil, err
+	ng, answered, err := s.beginNodegroupUpdate(r, &in, &in.ClientRequestToken)
+	if ng == nil {
+		return answered, err
 	}
-	if u := s.byToken(in.ClientRequestToken); u != nil {
-		return u.wire(), nil
-	}
-	if err := busyNodegroup(ng); err != nil {
-		return nil, err
-	}
-	sc := Scope{Nodegroup: name}
-	if u := s.inFlight(sc); u != nil {
-		e := errInUse("Nodegroup %s has update %s in progress", name, u.id)
-		e.nodegroup = name
-		return nil, e
-	}
+	name, sc := ng.name, Scope{Nodegroup: ng.name}
 	params, err := configParams(ng, in)
 	if err != nil {
 		err.nodegroup = name
