@@ -204,3 +204,15 @@ func (j *Journal) copyToMirror(line []byte) {
 
 // Close closes the file.
 func (j *Journal) Close() error { return j.f.Close() }
+
+// FinishedEntry is the note a run appends last when every step is done.
+func FinishedEntry() Entry { return Entry{Type: Note, Step: "run", Message: "finished"} }
+
+// IsFinished reports whether e is a run's FinishedEntry.
+func IsFinished(e Entry) bool { return e.Type == Note && e.Step == "run" && e.Message == "finished" }
+
+// Finished reports whether a journal's run has finished: its last entry
+// is the FinishedEntry.
+func Finished(entries []Entry) bool {
+	return len(entries) > 0 && IsFinished(entries[len(entries)-1])
+}

@@ -137,7 +137,7 @@ func (b *builder) entry(e journal.Entry) error {
 		b.r.Verify = &v
 	case journal.Note:
 		switch {
-		case e.Step == "run" && e.Message == "finished":
+		case journal.IsFinished(e):
 			b.r.Finished, b.r.Status = e.Time, "succeeded"
 		case isNode && e.Message == execute.NoteDrain:
 			b.r.Nodes = append(b.r.Nodes, NodeRun{Node: node, Pool: b.pools[e.Step], Step: e.Step, Start: e.Time, Outcome: "draining"})

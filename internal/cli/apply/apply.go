@@ -167,12 +167,12 @@ func (o *Options) Run(ctx context.Context) error {
 		}
 		pl = rec.Plan
 		if !o.resume {
-			if finished(entries) {
+			if journal.Finished(entries) {
 				return exitcode.Invalid(fmt.Errorf("the journal %s records a finished run; move it away to start a new one", path))
 			}
 			return exitcode.Invalid(fmt.Errorf("the journal %s holds a run that has not finished: continue it with kubehop resume --profile %s", path, o.Profile))
 		}
-		if finished(entries) {
+		if journal.Finished(entries) {
 			fmt.Fprintf(o.streams.ErrOut, "The run recorded in %s has finished; nothing to resume.\n", path)
 			return nil
 		}
@@ -267,7 +267,7 @@ func (o *Options) Run(ctx context.Context) error {
 		}
 		return err
 	}
-	if _, err := j.Append(journal.Entry{Type: journal.Note, Step: "run", Message: "finished"}); err != nil {
+	if _, err := j.Append(journal.FinishedEntry()); err != nil {
 		return err
 	}
 	fmt.Fprintf(o.streams.Out, "Upgraded cluster %s (%s) to %s in %s; journal %s.\n", pl.Cluster.Name, cluster.Context, pl.Target, time.Since(start).Round(time.Second), path)
@@ -299,10 +299,6 @@ func (o *Options) dryRun(ctx context.Context, prof *profile.Profile) error {
 		fmt.Fprintln(o.streams.Out, l)
 	}
 	return err
-}
-
-func finished(entries []journal.Entry) bool {
-	return len(entries) > 0 && entries[len(entries)-1].Step == "run" && entries[len(entries)-1].Message == "finished"
 }
 
 func confirm(streams cmdutil.IOStreams, pl *plan.Plan) error {

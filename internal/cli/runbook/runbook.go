@@ -99,7 +99,7 @@ func (r *Runner) Run(ctx context.Context, path, question string, build func() (*
 		if err := json.Unmarshal(state.Plan, rec); err != nil {
 			return nil, fmt.Errorf("%w: %s: %v", journal.ErrCorrupt, path, err)
 		}
-		if Finished(entries) {
+		if journal.Finished(entries) {
 			return rec, exitcode.Invalid(fmt.Errorf("%w: %s; move it away to run again", ErrFinished, path))
 		}
 		fmt.Fprintf(r.Streams.ErrOut, "Continuing from %s: %d step(s) done.\n", path, len(state.Done))
@@ -128,7 +128,7 @@ func (r *Runner) Run(ctx context.Context, path, question string, build func() (*
 	if err := execute.Run(ctx, env, rec.Plan, state); err != nil {
 		return rec, err
 	}
-	_, err = j.Append(journal.Entry{Type: journal.Note, Step: "run", Message: "finished"})
+	_, err = j.Append(journal.FinishedEntry())
 	return rec, err
 }
 
@@ -142,11 +142,6 @@ func (r *Runner) confirm(question string) error {
 		return exitcode.Invalid(errors.New("not confirmed; nothing was changed (pass --yes to run without asking)"))
 	}
 	return nil
-}
-
-// Finished reports whether a journal's run has finished.
-func Finished(entries []journal.Entry) bool {
-	return len(entries) > 0 && entries[len(entries)-1].Step == "run" && entries[len(entries)-1].Message == "finished"
 }
 
 // Archive renames finished journals out of the way, <name>.journal to
