@@ -2,7 +2,6 @@
 package apply
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -196,7 +195,7 @@ func (o *Options) Run(ctx context.Context) error {
 		pl, client, cluster = prep.Plan, prep.Client, prep.Cluster
 		pl.Outline(o.streams.ErrOut)
 		if !o.Yes {
-			if err := confirm(o.streams, pl); err != nil {
+			if err := cmdutil.Confirm(o.streams, "Apply this plan to cluster "+pl.Cluster.Name, "pass --yes to apply without asking"); err != nil {
 				return err
 			}
 		}
@@ -299,18 +298,6 @@ func (o *Options) dryRun(ctx context.Context, prof *profile.Profile) error {
 		fmt.Fprintln(o.streams.Out, l)
 	}
 	return err
-}
-
-func confirm(streams cmdutil.IOStreams, pl *plan.Plan) error {
-	fmt.Fprintf(streams.ErrOut, "\nApply this plan to cluster %s? Type yes to go on: ", pl.Cluster.Name)
-	answer, err := bufio.NewReader(streams.In).ReadString('\n')
-	if err != nil && !errors.Is(err, os.ErrClosed) && answer == "" {
-		return exitcode.Invalid(errors.New("no confirmation on standard input: pass --yes to apply without asking"))
-	}
-	if strings.TrimSpace(answer) != "yes" {
-		return exitcode.Invalid(errors.New("not confirmed; nothing was changed"))
-	}
-	return nil
 }
 
 // providers builds the profile's providers; Setup, when set, adds to

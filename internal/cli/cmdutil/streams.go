@@ -1,12 +1,17 @@
 package cmdutil
 
 import (
+	"bufio"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
+
+	"github.com/kubehop/kubehop/internal/exitcode"
 )
 
 // IOStreams are where a command reads and writes: results to Out, progress
@@ -69,4 +74,19 @@ func (o *GlobalOptions) Logger(w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// Confirm asks question on ErrOut and reads the answer from In: only
+// "yes" goes on. Anything else, or no answer at all, is a bad-input error
+// that says nothing was changed and how to skip the question.
+func Confirm(streams IOStreams, question, skip string) error {
+	fmt.Fprintf(streams.ErrOut, "\n%s? Type yes to go on: ", question)
+	answer, err := bufio.NewReader(streams.In).ReadString('\n')
+	if err != nil && answer == "" {
+		return exitcode.Invalid(fmt.Errorf("no confirmation on standard input; nothing was changed (%s)", skip))
+	}
+	if strings.TrimSpace(answer) != "yes" {
+		return exitcode.Invalid(fmt.Errorf("not confirmed; nothing was changed (%s)", skip))
+	}
+	return nil
 }

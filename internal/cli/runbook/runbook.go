@@ -136,12 +136,7 @@ func (r *Runner) confirm(question string) error {
 	if r.Yes {
 		return nil
 	}
-	fmt.Fprintf(r.Streams.ErrOut, "\n%s? Type yes to go on: ", question)
-	var answer string
-	if _, err := fmt.Fscanln(r.Streams.In, &answer); err != nil || answer != "yes" {
-		return exitcode.Invalid(errors.New("not confirmed; nothing was changed (pass --yes to run without asking)"))
-	}
-	return nil
+	return cmdutil.Confirm(r.Streams, question, "pass --yes to run without asking")
 }
 
 // Archive renames finished journals out of the way, <name>.journal to
