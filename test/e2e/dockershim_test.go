@@ -69,22 +69,14 @@ func (f *fakeEKS) resize(nodegroup string, desired int, version string) {
 	}
 	switch n := len(nodes.Items); {
 	case n < desired:
-		ng, _ := f.Nodegroup(nodegroup)
 		kubelet, err := localcluster.PinnedVersions().Resolve(version)
 		if err != nil {
 			f.fail(err)
 			return
 		}
-		labels := map[string]string{nodegroupLabel: nodegroup}
-		for k, v := range ng.Labels {
-			labels[k] = v
-		}
-		var taints []corev1.Taint
-		for _, tn := range ng.Taints {
-			taints = append(taints, corev1.Taint{Key: tn.Key, Value: tn.Value, Effect: corev1.TaintEffectNoSchedule})
-		}
-		_, err = f.c.AddNodes(ctx, localcluster.NodeSpec{Pool: strings.ToLower(nodegroup), Count: desired - n, KubeletVersion: kubelet,
-			Runtime: localcluster.RuntimeContainerd, Labels: labels, Taints: taints})
+		spec := f.nodeSpec(nodegroup, desired-n, localcluster.RuntimeContainerd)
+		spec.KubeletVersion = kubelet
+		_, err = f.c.AddNodes(ctx, spec)
 		f.fail(err)
 	case n > desired:
 		var names []string
@@ -93,6 +85,21 @@ func (f *fakeEKS) resize(nodegroup string, desired int, version string) {
 		}
 		f.fail(f.c.RemoveNodes(ctx, names...))
 	}
+}
+
+// nodeSpec is count nodes of a node group as EKS would start them: its
+// labels and taints, and its name in the node group label.
+func (f *fakeEKS) nodeSpec(nodegroup string, count int, runtime string) localcluster.NodeSpec {
+	ng, _ := f.Nodegroup(nodegroup)
+	labels := map[string]string{nodegroupLabel: nodegroup}
+	for k, v := range ng.Labels {
+		labels[k] = v
+	}
+	var taints []corev1.Taint
+	for _, tn := range ng.Taints {
+		taints = append(taints, corev1.Taint{Key: tn.Key, Value: tn.Value, Effect: corev1.TaintEffectNoSchedule})
+	}
+	return localcluster.NodeSpec{Pool: strings.ToLower(nodegroup), Count: count, Runtime: runtime, Labels: labels, Taints: taints}
 }
 
 // TestDockershimMigration runs the EKS runbook's 1.23 -> 1.24 dockershim
@@ -111,15 +118,7 @@ func TestDockershimMigration(t *testing.T) {
 	f := newFakeEKS(t, c, "1.36")
 	for _, ng := range []string{"vantiq", "mongodb"} {
 		state, _ := f.Nodegroup(ng)
-		labels := map[string]string{nodegroupLabel: ng}
-		for k, v := range state.Labels {
-			labels[k] = v
-		}
-		var taints []corev1.Taint
-		for _, tn := range state.Taints {
-			taints = append(taints, corev1.Taint{Key: tn.Key, Value: tn.Value, Effect: corev1.TaintEffectNoSchedule})
-		}
-		if _, err := c.AddNodes(ctx, localcluster.NodeSpec{Pool: ng, Count: int(state.DesiredSize), Runtime: localcluster.RuntimeDocker, Labels: labels, Taints: taints}); err != nil {
+		if _, err := c.AddNodes(ctx, f.nodeSpec(ng, int(state.DesiredSize), localcluster.RuntimeDocker)); err != nil {
 			t.Fatal(err)
 		}
 	}
