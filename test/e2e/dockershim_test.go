@@ -195,9 +195,13 @@ pools:
 			t.Errorf("node group %s: %d nodes at %s, want 3 at 1.37", ng, state.DesiredSize, state.Version)
 		}
 	}
-	created := map[string]bool{}
+	templates := map[string]string{}
 	for _, call := range f.Calls("CreateNodegroup") {
-		created[call.Path] = true
+		lt, _ := call.Body["launchTemplate"].(map[string]any)
+		templates[fmt.Sprint(call.Body["nodegroupName"])] = fmt.Sprintf("%v/%v/%v", lt["name"], lt["id"], lt["version"])
+	}
+	if want := map[string]string{"vantiq-containerd": "vantiq-containerd/<nil>/2", "mongodb-containerd": "<nil>/lt-0mongodb/<nil>"}; fmt.Sprint(templates) != fmt.Sprint(want) {
+		t.Errorf("temporary node groups created with launch templates %v, want %v", templates, want)
 	}
 	if len(f.Calls("CreateNodegroup")) != 2 || len(f.Calls("DeleteNodegroup")) != 2 {
 		t.Errorf("%d CreateNodegroup and %d DeleteNodegroup calls, want 2 each", len(f.Calls("CreateNodegroup")), len(f.Calls("DeleteNodegroup")))
