@@ -108,13 +108,22 @@ func injection(ctx context.Context, client kubernetes.Interface, req *admissionv
 	return patch
 }
 
+// applyFile applies the objects of a manifest file whose kind passes
+// kinds.
 func applyFile(ctx context.Context, t *testing.T, c *localcluster.Cluster, path string, kinds func(kind string) bool) {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs, err := manifest.Decode(path, data)
+	applyYAML(ctx, t, c, path, data, kinds)
+}
+
+// applyYAML applies the objects of a manifest (named source in errors)
+// whose kind passes kinds, every one when kinds is nil.
+func applyYAML(ctx context.Context, t *testing.T, c *localcluster.Cluster, source string, data []byte, kinds func(kind string) bool) {
+	t.Helper()
+	objs, err := manifest.Decode(source, data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +133,7 @@ func applyFile(ctx context.Context, t *testing.T, c *localcluster.Cluster, path 
 	}
 	var keep []*unstructured.Unstructured
 	for _, o := range objs {
-		if kinds(o.GetKind()) {
+		if kinds == nil || kinds(o.GetKind()) {
 			keep = append(keep, o)
 		}
 	}
